@@ -1,0 +1,26 @@
+// Runs every compiled dist/test/**/*.test.js with node:test. Node 20's `--test` has no globs and
+// would also execute helper modules, so the list is collected here; finding no test is a failure.
+import { readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const root = 'dist/test';
+const filter = process.argv.slice(2);
+const files = existsSync(root)
+  ? readdirSync(root, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.test.js'))
+      .filter((f) => filter.length === 0 || filter.some((s) => f.includes(s)))
+      .sort()
+      .map((f) => join(root, f))
+  : [];
+if (files.length === 0) {
+  console.error(`run-tests: no *.test.js files found under ${root}`);
+  process.exit(1);
+}
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=2', '--enable-source-maps', ...files],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);

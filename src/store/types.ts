@@ -1,0 +1,163 @@
+/**
+ * The contract of the bundled store's engine: what the HTTP API, the agent and the daemon's
+ * embedded backend may call. The engine (src/store/store.ts) implements {@link Store}.
+ *
+ * Every mutation is a {@link Command} appended to the log, given the next index and applied in
+ * order by a deterministic state machine; nothing writes around that path. Reads come from memory.
+ * Time-based behaviour (session TTLs, lock-delay) lives outside the state machine, as Consul keeps it
+ * on the leader: timers submit commands, they never mutate state directly.
+ */
+
+/** KvEntry is one key of the KV table, as Consul's DirEntry. */
+export interface KvEntry {
+  readonly key: string;
+  /** The value bytes; null for an empty value (Consul answers `"Value": null`). */
+  readonly value: Uint8Array | null;
+  /** Opaque uint64 flags. */
+  readonly flags: bigint;
+  readonly createIndex: number;
+  readonly modifyIndex: number;
+  readonly lockIndex: number;
+  /** The session holding the lock, absent when unlocked. */
+  readonly session?: string;
+}
+
+/** SessionBehavior is what happens to a session's locks when it is invalidated. */
+export type SessionBehavior = 'release' | 'delete';
+
+/** Session is one row of the sessions table, as Consul's /v1/session answers. */
+export interface Session {
+  readonly id: string;
+  readonly name: string;
+  readonly node: string;
+  /** Lock-delay in nanoseconds (Consul's JSON unit). */
+  readonly lockDelayNs: number;
+  readonly behavior: SessionBehavior;
+  /** TTL as given, e.g. "30s", or "" for none. */
+  readonly ttl: string;
+  readonly nodeChecks: readonly string[];
+  readonly serviceChecks: readonly { readonly id: string }[] | null;
+  readonly createIndex: number;
+  readonly modifyIndex: number;
+}
+
+/** SessionRequest is a session to create; the engine fills Consul's defaults. */
+export interface SessionRequest {
+  name?: string;
+  node?: string;
+  lockDelayNs?: number;
+  behavior?: SessionBehavior;
+  ttl?: string;
+  nodeChecks?: string[];
+  serviceChecks?: { id: string }[] | null;
+}
+
+/** KvSetOptions are the PUT /v1/kv/<key> flags; at most one of cas/acquire/release. */
+export interface KvSetOptions {
+  flags?: bigint;
+  /** 0 = create only if absent; N = only if ModifyIndex == N. */
+  cas?: number;
+  acquire?: string;
+  release?: string;
+}
+
+/** KvDeleteOptions are the DELETE /v1/kv/<key> flags. */
+export interface KvDeleteOptions {
+  recurse?: boolean;
+  cas?: number;
+}
+
+/** TxnKvVerb lists Consul's KV transaction verbs. */
+export type TxnKvVerb =
+  | 'set'
+  | 'cas'
+  | 'lock'
+  | 'unlock'
+  | 'get'
+  | 'get-or-empty'
+  | 'get-tree'
+  | 'check-index'
+  | 'check-session'
+  | 'check-not-exists'
+  | 'delete'
+  | 'delete-tree'
+  | 'delete-cas';
+
+/** TxnKvOp is one KV operation of PUT /v1/txn. */
+export interface TxnKvOp {
+  verb: TxnKvVerb;
+  key: string;
+  value?: Uint8Array | null;
+  flags?: bigint;
+  index?: number;
+  session?: string;
+}
+
+/** TxnResult is the outcome of a transaction: all results, or the errors that rolled it back. */
+export type TxnResult =
+  | { ok: true; results: KvEntry[]; index: number }
+  | { ok: false; errors: { opIndex: number; what: string }[] };
+
+/** Indexed is a read result together with the X-Consul-Index it must be served with. */
+export interface Indexed<T> {
+  readonly value: T;
+  /** The blocking-query index of this answer (Consul's rules); may be 0 on an empty store. */
+  readonly index: number;
+}
+
+/**
+ * WatchScope names what a blocking query depends on, so that a write wakes only the queries whose
+ * answer it can change: a key, a key prefix, or a whole table.
+ */
+export type WatchScope =
+  | { kind: 'key'; key: string }
+  | { kind: 'prefix'; prefix: string }
+  | { kind: 'table'; table: 'sessions' | 'kv' };
+
+/** StoreOptions configures {@link Store} creation. */
+export interface StoreOptions {
+  /** Directory holding the write-ahead log and snapshots; created 0700. Required unless dev. */
+  dataDir?: string;
+  /** Keep everything in memory (consul agent -dev). */
+  dev?: boolean;
+  /** This node's name: the default Node of sessions. */
+  nodeName: string;
+  /** The clock, for session TTLs and lock-delay. Default Date.now. */
+  now?: () => number;
+}
+
+/** Store is the engine behind the HTTP API and the embedded backend. */
+export interface Store {
+  /** The index of the last applied command (0 on an empty store). */
+  readonly lastIndex: number;
+
+  kvGet(key: string): Indexed<KvEntry | undefined>;
+  /** Every entry whose key starts with prefix, sorted by key. */
+  kvList(prefix: string): Indexed<KvEntry[]>;
+  /** Key names under prefix, truncated after the first separator following the prefix, de-duplicated. */
+  kvKeys(prefix: string, separator?: string): Indexed<string[]>;
+
+  /** PUT /v1/kv semantics; resolves once durable, to Consul's true/false. */
+  kvSet(key: string, value: Uint8Array | null, options?: KvSetOptions): Promise<boolean>;
+  /** DELETE /v1/kv semantics; resolves once durable. */
+  kvDelete(key: string, options?: KvDeleteOptions): Promise<boolean>;
+  /** PUT /v1/txn semantics, applied as one atomic command. */
+  txn(ops: TxnKvOp[]): Promise<TxnResult>;
+
+  sessionCreate(request: SessionRequest): Promise<Session>;
+  sessionDestroy(id: string): Promise<void>;
+  /** Resets the TTL timer; undefined when the session does not exist. */
+  sessionRenew(id: string): Session | undefined;
+  sessionInfo(id: string): Indexed<Session | undefined>;
+  sessionList(): Indexed<Session[]>;
+  sessionsOfNode(node: string): Indexed<Session[]>;
+
+  /**
+   * Resolves at the next applied change that can alter answers in scope, or rejects with an
+   * ABORTED ConfdError when signal fires. Call it synchronously right after the read it guards.
+   */
+  waitForChange(scope: WatchScope, signal: AbortSignal): Promise<void>;
+
+  /** Flushes, closes files, stops timers. Idempotent. */
+  close(): Promise<void>;
+}
