@@ -10,9 +10,9 @@ const files = existsSync(root)
   ? readdirSync(root, { recursive: true })
       .map(String)
       .filter((f) => f.endsWith('.test.js'))
+      .map((f) => join(root, f))
       .filter((f) => filter.length === 0 || filter.some((s) => f.includes(s)))
       .sort()
-      .map((f) => join(root, f))
   : [];
 if (files.length === 0) {
   console.error(`run-tests: no *.test.js files found under ${root}`);

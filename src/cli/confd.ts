@@ -1,7 +1,320 @@
+/**
+ * The daemon command, `confd [flags]`: Go `flag`-package parsing of confd's flags (plus ours), config
+ * resolution, start-up log lines, signals, and the hand-off to the daemon.
+ *
+ * The parser is hand-written rather than yargs: it must reproduce Go's rules and messages exactly
+ * (`flag provided but not defined: -x`, exit 2) and keep `confd -onetime` start-up lean.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute } from 'node:path';
+import type { ConfdConfig, ConfdSettings } from '../config.js';
+import { DEFAULTS, parseGoDuration, parseWait, resolveConfig } from '../config.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import { createLogger } from '../log.js';
 import type { CommandIo } from './io.js';
 
-/** run is the entry point of this command (placeholder until implemented). */
-export function run(_argv: string[], io: CommandIo): Promise<number> {
-  io.stderr('confd: not implemented yet\n');
-  return Promise.resolve(1);
+type FlagKind = 'string' | 'bool' | 'int' | 'list' | 'duration' | 'wait';
+
+/** FlagSpec describes one command-line flag. */
+interface FlagSpec {
+  readonly kind: FlagKind;
+  /** The setting it fills; undefined for -version. */
+  readonly field?: keyof ConfdSettings;
+  readonly usage: string;
+  /** The default as Go's usage prints it (omitted for zero values). */
+  readonly shownDefault?: string;
+}
+
+const str = (field: keyof ConfdSettings, usage: string): FlagSpec => {
+  const def = (DEFAULTS as Record<string, unknown>)[field];
+  return typeof def === 'string' && def !== ''
+    ? { kind: 'string', field, usage, shownDefault: JSON.stringify(def) }
+    : { kind: 'string', field, usage };
+};
+const bool = (field: keyof ConfdSettings, usage: string): FlagSpec => ({
+  kind: 'bool',
+  field,
+  usage,
+});
+
+/** FLAGS is every flag `confd` accepts: confd's set plus ours (-data-dir, -store-addr, ...). */
+const FLAGS: Record<string, FlagSpec> = {
+  'app-id': str('appId', 'Vault app-id for the app-id auth (unsupported backend)'),
+  'auth-token': str(
+    'authToken',
+    'auth token (vault token/github auth; sent as X-Consul-Token to consul)',
+  ),
+  'auth-type': str('authType', 'Vault auth type (unsupported backend)'),
+  backend: str('backend', 'backend to use: embedded, consul, etcd, etcdv3, redis, env, file, ...'),
+  'basic-auth': bool('basicAuth', 'use HTTP basic auth with -username and -password'),
+  'client-ca-keys': str('clientCaKeys', 'the client CA key file (env CONFD_CLIENT_CAKEYS)'),
+  'client-cert': str('clientCert', 'the client cert file (env CONFD_CLIENT_CERT)'),
+  'client-insecure': bool(
+    'clientInsecure',
+    'accepted for compatibility; has no effect, as in confd',
+  ),
+  'client-key': str('clientKey', 'the client key file (env CONFD_CLIENT_KEY; the redis password)'),
+  'command-timeout': {
+    kind: 'duration',
+    field: 'commandTimeout',
+    usage: 'kill check_cmd/reload_cmd after this long',
+    shownDefault: DEFAULTS.commandTimeout,
+  },
+  confdir: str('confdir', 'confd conf directory'),
+  'config-file': str('configFile', 'the confd config file'),
+  'data-dir': str('dataDir', 'embedded store data directory (in memory when empty)'),
+  file: { kind: 'list', field: 'files', usage: 'the YAML file to watch for changes (repeatable)' },
+  filter: str('filter', 'files filter (only used with -backend=file)'),
+  interval: {
+    kind: 'int',
+    field: 'interval',
+    usage: 'backend polling interval in seconds',
+    shownDefault: String(DEFAULTS.interval),
+  },
+  'keep-stage-file': bool('keepStageFile', 'keep staged files'),
+  'log-format': str('logFormat', 'log line format: text or json'),
+  'log-level': str('logLevel', 'level which confd should log messages'),
+  node: { kind: 'list', field: 'nodes', usage: 'list of backend nodes (repeatable)' },
+  noop: bool('noop', 'only show pending changes'),
+  onetime: bool('onetime', 'run once and exit'),
+  password: str('password', 'the password to authenticate with (basic auth, vault userpass)'),
+  path: str('path', 'Vault mount path of the auth method (unsupported backend)'),
+  prefix: str('prefix', 'key path prefix; replaces every resource prefix'),
+  'role-id': str('roleId', 'Vault role-id (unsupported backend)'),
+  scheme: str(
+    'scheme',
+    'the backend URI scheme for nodes retrieved from DNS SRV records and consul (http or https)',
+  ),
+  'secret-id': str('secretId', 'Vault secret-id (unsupported backend)'),
+  separator: str(
+    'separator',
+    'the separator to replace "/" with when looking up keys in the backend (redis only)',
+  ),
+  'srv-domain': str('srvDomain', 'the name of the resource record'),
+  'srv-record': str('srvRecord', 'the SRV record to search for backends nodes'),
+  'store-addr': str('storeAddr', 'address of the embedded store HTTP API'),
+  'sync-only': bool('syncOnly', 'sync without check_cmd and reload_cmd'),
+  table: str('table', 'the name of the DynamoDB table (unsupported backend)'),
+  'user-id': str('userId', 'Vault user-id (unsupported backend)'),
+  username: str('username', 'the username to authenticate as (basic auth, vault userpass)'),
+  version: { kind: 'bool', usage: 'print version and exit' },
+  wait: {
+    kind: 'wait',
+    field: 'wait',
+    usage: 'batch changes for min[:max] (e.g. 2s:10s) before rendering in -watch mode',
+  },
+  watch: bool('watch', 'enable watch support'),
+};
+
+/** ParsedFlags is the outcome of {@link parseFlags}. */
+export type ParsedFlags =
+  | { kind: 'ok'; settings: ConfdSettings; version: boolean; args: string[] }
+  | { kind: 'help' }
+  | { kind: 'error'; message: string };
+
+/** parseGoBool is strconv.ParseBool. */
+function parseGoBool(text: string): boolean | undefined {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
+  return undefined;
+}
+
+/**
+ * parseFlags parses argv with Go's flag rules: `-f`/`--f`, `-f=v`/`-f v`, booleans only as `-f` or
+ * `-f=bool`, parsing stops at the first non-flag or after `--`; `-h`/`-help` ask for usage.
+ */
+export function parseFlags(argv: readonly string[]): ParsedFlags {
+  const settings: Record<string, unknown> = {};
+  let version = false;
+  let i = 0;
+  while (i < argv.length) {
+    const arg = argv[i] ?? '';
+    if (arg.length < 2 || !arg.startsWith('-')) break;
+    let dashes = 1;
+    if (arg[1] === '-') {
+      dashes = 2;
+      if (arg.length === 2) {
+        i += 1; // "--" terminates the flags
+        break;
+      }
+    }
+    let name = arg.slice(dashes);
+    if (name.length === 0 || name.startsWith('-') || name.startsWith('=')) {
+      return { kind: 'error', message: `bad flag syntax: ${arg}` };
+    }
+    i += 1;
+    let value: string | undefined;
+    const eq = name.indexOf('=');
+    if (eq !== -1) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    const spec = Object.hasOwn(FLAGS, name) ? FLAGS[name] : undefined;
+    if (!spec) {
+      if (name === 'h' || name === 'help') return { kind: 'help' };
+      return { kind: 'error', message: `flag provided but not defined: -${name}` };
+    }
+    if (spec.kind === 'bool') {
+      let b = true;
+      if (value !== undefined) {
+        const parsed = parseGoBool(value);
+        if (parsed === undefined) {
+          return {
+            kind: 'error',
+            message: `invalid boolean value "${value}" for -${name}: parse error`,
+          };
+        }
+        b = parsed;
+      }
+      if (spec.field) settings[spec.field] = b;
+      else version = b;
+      continue;
+    }
+    if (value === undefined) {
+      if (i >= argv.length) return { kind: 'error', message: `flag needs an argument: -${name}` };
+      value = argv[i] ?? '';
+      i += 1;
+    }
+    const invalid = {
+      kind: 'error',
+      message: `invalid value "${value}" for flag -${name}: parse error`,
+    } as const;
+    switch (spec.kind) {
+      case 'string':
+        settings[spec.field as string] = value;
+        break;
+      case 'int': {
+        // Go's strconv.ParseInt(s, 0, 64): decimal, 0x hex, 0o/0 octal, 0b binary, `_` separators.
+        const n = /^[+-]?(0[xXoObB])?[0-9a-fA-F_]+$/.test(value)
+          ? Number(value.replace(/_/g, ''))
+          : NaN;
+        if (!Number.isSafeInteger(n)) return invalid;
+        settings[spec.field as string] = n;
+        break;
+      }
+      case 'list': {
+        const list = (settings[spec.field as string] as string[] | undefined) ?? [];
+        list.push(value);
+        settings[spec.field as string] = list;
+        break;
+      }
+      case 'duration':
+        if (parseGoDuration(value) === undefined) return invalid;
+        settings[spec.field as string] = value;
+        break;
+      case 'wait':
+        if (parseWait(value) === undefined) return invalid;
+        settings[spec.field as string] = value;
+        break;
+    }
+  }
+  return { kind: 'ok', settings: settings, version, args: argv.slice(i) };
+}
+
+/** usageText renders the flag list as Go's flag.PrintDefaults does, sorted by name. */
+export function usageText(program: string): string {
+  const lines = [`Usage of ${program}:`];
+  for (const name of Object.keys(FLAGS).sort()) {
+    const spec = FLAGS[name];
+    const typeName =
+      spec.kind === 'bool'
+        ? ''
+        : spec.kind === 'list' || spec.kind === 'wait'
+          ? 'value'
+          : spec.kind;
+    let line = `  -${name}${typeName ? ` ${typeName}` : ''}`;
+    line += line.length <= 4 ? '\t' : '\n    \t';
+    line += spec.usage;
+    if (spec.shownDefault !== undefined) line += ` (default ${spec.shownDefault})`;
+    lines.push(line);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** versionText is the `-version` line, shaped as confd's. */
+function versionText(): string {
+  let version = 'unknown';
+  try {
+    const pkg = JSON.parse(
+      readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+    ) as { version?: string };
+    version = pkg.version ?? version;
+  } catch {
+    // keep "unknown"
+  }
+  return `confd ${version} (Node Version: ${process.version})\n`;
+}
+
+/**
+ * programTag is argv[0] as confd's log lines print it: the path the user typed. Node only knows the
+ * resolved script path, so the shell's `$_` is used when it names the same file (a bare `confd`
+ * when it was found through PATH).
+ */
+export function programTag(io: CommandIo): string {
+  const typed = io.env._;
+  if (!typed) return io.argv0;
+  try {
+    if (realpathSync(typed) !== realpathSync(io.argv0)) return io.argv0;
+  } catch {
+    return io.argv0;
+  }
+  if (isAbsolute(typed)) {
+    const pathDirs = (io.env.PATH ?? '').split(':');
+    if (pathDirs.includes(dirname(typed))) return basename(typed);
+  }
+  return typed;
+}
+
+/** run is the entry point of the daemon command; resolves to the process exit code. */
+export async function run(argv: string[], io: CommandIo): Promise<number> {
+  const parsed = parseFlags(argv);
+  const tag = programTag(io);
+  if (parsed.kind === 'help') {
+    io.stderr(usageText(tag));
+    return 0;
+  }
+  if (parsed.kind === 'error') {
+    io.stderr(`${parsed.message}\n${usageText(tag)}`);
+    return 2;
+  }
+  if (parsed.version) {
+    io.stdout(versionText());
+    return 0;
+  }
+  let config: ConfdConfig;
+  try {
+    config = await resolveConfig({ flags: parsed.settings, env: io.env });
+  } catch (err) {
+    createLogger({ tag, write: io.stderr }).fatal(errorMessage(err));
+    return 1;
+  }
+  const logger = createLogger({
+    tag,
+    level: config.logLevel,
+    format: config.logFormat,
+    write: io.stderr,
+  });
+  return runDaemon(config, logger, io);
+}
+
+/** runDaemon logs confd's start-up lines, starts the daemon and wires the signals to it. */
+async function runDaemon(config: ConfdConfig, logger: Logger, io: CommandIo): Promise<number> {
+  const { createDaemon } = await import('../daemon.js');
+  const daemon = createDaemon({ config, logger, env: io.env });
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signal === 'SIGHUP') {
+      void daemon.reload();
+      return;
+    }
+    logger.info(`Captured ${signal === 'SIGINT' ? 'interrupt' : 'terminated'}. Exiting...`);
+    void daemon.close();
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    return await daemon.run();
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+  }
 }

@@ -124,6 +124,30 @@ export interface StoreOptions {
   nodeName: string;
   /** The clock, for session TTLs and lock-delay. Default Date.now. */
   now?: () => number;
+  /** Take a snapshot once the log holds this many records since the last one. Default 131072. */
+  snapshotEvery?: number;
+  /** How long a tombstone is kept before it is reaped, in ms. Default 15 min (Consul). */
+  tombstoneTtlMs?: number;
+  /** How often session TTLs and tombstone reaping are checked, in ms. Default 1000; 0 disables. */
+  timerIntervalMs?: number;
+}
+
+/** StoreStats are the engine's counters (for tests, metrics and benchmarks). */
+export interface StoreStats {
+  readonly lastIndex: number;
+  /** Live keys in the KV table. */
+  readonly keys: number;
+  readonly sessions: number;
+  /** Commands applied since start (not counting recovery). */
+  readonly commands: number;
+  /** Group-commit batches written, and fdatasync calls made on the log. */
+  readonly batches: number;
+  readonly fsyncs: number;
+  readonly snapshots: number;
+  /** Parked waitForChange calls. */
+  readonly waiters: number;
+  /** Tombstones not yet reaped. */
+  readonly tombstones: number;
 }
 
 /** Store is the engine behind the HTTP API and the embedded backend. */
@@ -157,6 +181,9 @@ export interface Store {
    * ABORTED ConfdError when signal fires. Call it synchronously right after the read it guards.
    */
   waitForChange(scope: WatchScope, signal: AbortSignal): Promise<void>;
+
+  /** The engine's counters. Optional so that test doubles need not implement it. */
+  stats?(): StoreStats;
 
   /** Flushes, closes files, stops timers. Idempotent. */
   close(): Promise<void>;

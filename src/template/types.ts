@@ -21,6 +21,11 @@ export interface RenderContext {
   readonly now: () => number;
   /** Results of I/O lookups resolved before this render, keyed by lookup id. */
   readonly lookups?: ReadonlyMap<string, unknown>;
+  /**
+   * fileExists backs the `fileExists` function (confd: `os.Stat`, false only when the path does
+   * not exist). When absent, the library uses a real stat, its only file-system access.
+   */
+  readonly fileExists?: (path: string) => boolean;
 }
 
 /** RenderResult is the rendered text plus what the template used and what it still needs. */

@@ -1,0 +1,103 @@
+/**
+ * Child servers for the benches: free loopback ports, spawning a server and waiting for its ready
+ * line, stopping it, and reading its resident memory from /proc.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+
+/** freePort asks the kernel for a free port on 127.0.0.1 (briefly bound, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** ServerProcess is a started child server. */
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** The first match of the ready pattern. */
+  readonly ready: RegExpExecArray;
+  /** Milliseconds from spawn to the ready line. */
+  readonly startMs: number;
+  /** Everything printed so far (stdout and stderr). */
+  output(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. Idempotent. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** SpawnServerOptions configure {@link spawnServer}. */
+export interface SpawnServerOptions {
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Matched against the accumulated output; the server is ready when it matches. */
+  readonly ready: RegExp;
+  readonly timeoutMs?: number;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** spawnServer starts a server process and resolves once its output matches `ready`. */
+export async function spawnServer(options: SpawnServerOptions): Promise<ServerProcess> {
+  const started = performance.now();
+  const child = spawn(options.command, [...options.args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: options.env ?? process.env,
+  });
+  let out = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${options.command} not ready in time; output:\n${out.slice(-2000)}`));
+    }, options.timeoutMs ?? 30_000);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      if (out.length > 1_000_000) out = out.slice(-500_000);
+      const m = options.ready.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${options.command} exited before ready; output:\n${out.slice(-2000)}`));
+    });
+  });
+  const startMs = performance.now() - started;
+  let stopping: Promise<void> | undefined;
+  return {
+    child,
+    pid: child.pid ?? 0,
+    ready,
+    startMs,
+    output: () => out,
+    stop(graceMs = 10_000) {
+      stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** rssBytes reads a process's resident set size (VmRSS) from /proc. */
+export async function rssBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  if (!m) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(m[1]) * 1024;
+}

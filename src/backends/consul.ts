@@ -1,0 +1,230 @@
+/**
+ * The consul backend: confd's Consul store client over Consul's HTTP KV API with undici.
+ *
+ * - getValues: `GET /v1/kv/<key without leading />?recurse=` per distinct prefix; 404 = no keys,
+ *   other non-200 answers give `Unexpected response code: <code> (<body>)` as consul/api does.
+ * - watchPrefix: a blocking query `GET /v1/kv/<prefix>?index=<n>&recurse=&wait=<w>` resolving to
+ *   the `X-Consul-Index` of the answer (see {@link nextWaitIndex} for the index rules).
+ * - Only the first `-node` is used, as in confd.
+ */
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import { abortError, ConfdError, ErrorCode } from '../errors.js';
+import type { Logger } from '../log.js';
+import { throwIfAborted } from './abort.js';
+import { confdKeyOf, consulKeyOf, coveringPrefixes, nextWaitIndex } from './consul-keys.js';
+import { unreachableError } from './http-error.js';
+import { loadTlsFiles } from './tls-files.js';
+import type { TlsFiles } from './tls-files.js';
+import type { Backend, WatchPrefixOptions } from './types.js';
+
+/** ConsulBackendOptions configures {@link createConsulBackend}. */
+export interface ConsulBackendOptions extends TlsFiles {
+  /** The node: `host:port`, or a URL `http(s)://host:port` whose scheme wins over {@link scheme}. */
+  node: string;
+  /** `http` (default) or `https`: confd's -scheme is the consul client scheme. */
+  scheme?: string | undefined;
+  /** ACL token sent as `X-Consul-Token`. */
+  token?: string | undefined;
+  /** HTTP basic auth. */
+  basicAuth?: { username: string; password: string } | undefined;
+  /** The blocking-query `wait`, in ms. Default 5 minutes (Consul's default query time). */
+  waitMs?: number | undefined;
+  logger?: Logger | undefined;
+  /** The name reported as {@link Backend.name}. Default `consul`. */
+  name?: string | undefined;
+}
+
+/** ConsulKvEntry is one element of a `GET /v1/kv/...?recurse` answer. */
+interface ConsulKvEntry {
+  Key: string;
+  Value: string | null;
+}
+
+/** ConsulListResult is a KV list answer and its `X-Consul-Index`. */
+interface ConsulListResult {
+  entries: ConsulKvEntry[];
+  index: number;
+}
+
+/** DefaultConsulWaitMs is the blocking-query wait we send: Consul's default query time (5 min). */
+export const DefaultConsulWaitMs = 5 * 60 * 1000;
+
+/**
+ * consulOrigin turns a -node value into the origin requests go to, following consul/api's
+ * `Address` handling: a `http://` or `https://` prefix sets the scheme, otherwise -scheme applies.
+ */
+export function consulOrigin(node: string, scheme = 'http'): URL {
+  let candidate = node;
+  const sep = node.indexOf('://');
+  if (sep < 0) candidate = `${scheme || 'http'}://${node}`;
+  let url: URL;
+  try {
+    url = new URL(candidate);
+  } catch (err) {
+    throw new ConfdError(ErrorCode.CONFIG_FLAG, `invalid -node "${node}" for consul`, {
+      cause: err,
+    });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfdError(
+      ErrorCode.CONFIG_FLAG,
+      `invalid -node "${node}" for consul: scheme must be http or https`,
+    );
+  }
+  return new URL(url.origin);
+}
+
+/** escapeKeyPath escapes a Consul key for the URL path as Go's url.URL does (keeps `/:@=+$,;&`). */
+export function escapeKeyPath(key: string): string {
+  return encodeURIComponent(key)
+    .replace(/%(2F|3A|40|3D|2B|24|2C|3B|26)/gi, (m) => decodeURIComponent(m))
+    .replace(/[!*'()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** formatGoDuration renders ms as a Go duration string Consul's `wait` accepts (`300s`, `500ms`). */
+function formatGoDuration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${Math.max(1, Math.round(ms))}ms`;
+}
+
+/** ConsulBackend talks to one Consul (or bundled agent) HTTP endpoint. */
+class ConsulBackend implements Backend {
+  readonly name: string;
+  readonly #origin: URL;
+  readonly #pool: Pool;
+  readonly #headers: Record<string, string>;
+  readonly #waitMs: number;
+  readonly #logger: Logger | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: ConsulBackendOptions, origin: URL, pool: Pool) {
+    this.name = options.name ?? 'consul';
+    this.#origin = origin;
+    this.#pool = pool;
+    this.#waitMs = options.waitMs ?? DefaultConsulWaitMs;
+    this.#logger = options.logger;
+    const headers: Record<string, string> = { 'user-agent': 'confd' };
+    if (options.token) headers['x-consul-token'] = options.token;
+    if (options.basicAuth) {
+      const { username, password } = options.basicAuth;
+      headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    }
+    this.#headers = headers;
+  }
+
+  async getValues(keys: readonly string[], signal?: AbortSignal): Promise<Map<string, string>> {
+    throwIfAborted(signal);
+    const prefixes = coveringPrefixes(keys);
+    const answers: ConsulKvEntry[][] = new Array<ConsulKvEntry[]>(prefixes.length);
+    // A few requests at a time: one per distinct prefix, as confd, but never one per repeat.
+    let next = 0;
+    const worker = async () => {
+      while (next < prefixes.length) {
+        const i = next++;
+        answers[i] = (await this.#list(prefixes[i] ?? '', 'recurse=', signal)).entries;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, prefixes.length) }, worker));
+    const vars = new Map<string, string>();
+    for (const entries of answers) {
+      for (const entry of entries) {
+        const value = entry.Value === null ? '' : Buffer.from(entry.Value, 'base64').toString();
+        vars.set(confdKeyOf(entry.Key), value);
+      }
+    }
+    return vars;
+  }
+
+  async watchPrefix(prefix: string, options: WatchPrefixOptions): Promise<number> {
+    const { waitIndex, signal } = options;
+    throwIfAborted(signal);
+    // waitIndex 0 is a plain read (confd's first call returns at once, for the initial render).
+    const query =
+      waitIndex > 0
+        ? `index=${waitIndex}&recurse=&wait=${formatGoDuration(this.#waitMs)}`
+        : 'recurse=';
+    const { index } = await this.#list(consulKeyOf(prefix), query, signal, waitIndex > 0);
+    return nextWaitIndex(index, waitIndex);
+  }
+
+  /** #list performs one `GET /v1/kv/<prefix>?<query>` and decodes the answer. */
+  async #list(
+    prefix: string,
+    query: string,
+    signal: AbortSignal | undefined,
+    blocking = false,
+  ): Promise<ConsulListResult> {
+    if (this.#closing) throw new ConfdError(ErrorCode.ABORTED, 'consul backend is closed');
+    const path = `/v1/kv/${escapeKeyPath(prefix)}?${query}`;
+    const url = new URL(path, this.#origin);
+    // Consul adds up to wait/16 of jitter to a blocking query: the client timeout must exceed it.
+    const timeout = blocking ? this.#waitMs + Math.ceil(this.#waitMs / 16) + 5000 : 60_000;
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.#pool.request({
+        method: 'GET',
+        path,
+        headers: this.#headers,
+        signal,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
+    } catch (err) {
+      if (signal?.aborted || this.#closing) throw abortError(signal);
+      throw unreachableError('GET', url, err);
+    }
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (err) {
+      if (signal?.aborted || this.#closing) throw abortError(signal);
+      throw unreachableError('GET', url, err);
+    }
+    const index = Number(response.headers['x-consul-index'] ?? 0);
+    if (response.statusCode === 404) return { entries: [], index };
+    if (response.statusCode !== 200) {
+      throw new ConfdError(
+        ErrorCode.BACKEND_RESPONSE,
+        `Unexpected response code: ${response.statusCode} (${text.trim()})`,
+      );
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw new ConfdError(
+        ErrorCode.BACKEND_RESPONSE,
+        `invalid JSON from GET "${url.href}": ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    if (!Array.isArray(parsed)) {
+      throw new ConfdError(
+        ErrorCode.BACKEND_RESPONSE,
+        `unexpected answer from GET "${url.href}": not a JSON array`,
+      );
+    }
+    const entries: ConsulKvEntry[] = [];
+    for (const item of parsed as unknown[]) {
+      const entry = item as { Key?: unknown; Value?: unknown } | null;
+      if (typeof entry?.Key !== 'string') continue;
+      entries.push({ Key: entry.Key, Value: typeof entry.Value === 'string' ? entry.Value : null });
+    }
+    this.#logger?.debug(`consul: GET ${path} -> ${entries.length} keys, index ${index}`);
+    return { entries, index };
+  }
+
+  close(): Promise<void> {
+    // destroy, not close: a parked blocking query would otherwise hold close() for minutes.
+    this.#closing ??= this.#pool.destroy().catch(() => undefined);
+    return this.#closing;
+  }
+}
+
+/** createConsulBackend builds the consul backend for one node (reads the TLS files, if any). */
+export async function createConsulBackend(options: ConsulBackendOptions): Promise<Backend> {
+  const origin = consulOrigin(options.node, options.scheme);
+  const tls = await loadTlsFiles(options);
+  const pool = new Pool(origin, tls ? { connect: { ...tls } } : {});
+  return new ConsulBackend(options, origin, pool);
+}

@@ -1,0 +1,347 @@
+/**
+ * The `confd agent` configuration: its Go-style flags, Consul JSON config files and directories,
+ * and their merge into one resolved {@link AgentConfig} (defaults < files in order < flags).
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { ConfdError, ErrorCode } from '../errors.js';
+import { parseGoDuration } from '../store/go-duration.js';
+import type { FlagSpec, FlagValues } from './agent-flags.js';
+import type { AgentLogLevel } from './agent-log.js';
+import { parseAgentLogLevel } from './agent-log.js';
+
+/** agentFlags are the flags `confd agent` accepts (a subset of `consul agent`'s). */
+export const agentFlags: readonly FlagSpec[] = [
+  { name: 'server', kind: 'bool', usage: 'Switches agent to server mode (always a server here).' },
+  { name: 'bootstrap', kind: 'bool', usage: 'Sets server to bootstrap mode.' },
+  {
+    name: 'dev',
+    kind: 'bool',
+    usage: 'Starts the agent in development mode: in-memory, pretty JSON.',
+  },
+  {
+    name: 'data-dir',
+    kind: 'string',
+    placeholder: 'string',
+    usage: 'Path to a data directory to store agent state.',
+  },
+  {
+    name: 'client',
+    kind: 'string',
+    placeholder: 'string',
+    usage: 'Sets the address to bind for client access (HTTP). Default 127.0.0.1.',
+  },
+  {
+    name: 'bind',
+    kind: 'string',
+    placeholder: 'string',
+    usage: 'Sets the bind address for cluster communication (reported as the server address).',
+  },
+  {
+    name: 'http-port',
+    kind: 'int',
+    usage: 'Sets the HTTP API port to listen on (0 = any free port). Default 8500.',
+  },
+  {
+    name: 'node',
+    kind: 'string',
+    placeholder: 'string',
+    usage: 'Name of this node. Must be unique in the cluster. Default the hostname.',
+  },
+  {
+    name: 'node-id',
+    kind: 'string',
+    placeholder: 'string',
+    usage: 'A unique ID for this node across space and time.',
+  },
+  {
+    name: 'datacenter',
+    kind: 'string',
+    placeholder: 'string',
+    usage: 'Datacenter of the agent. Default dc1.',
+  },
+  {
+    name: 'config-file',
+    kind: 'list',
+    placeholder: 'value',
+    usage: 'Path to a JSON file to read configuration from. Can be specified multiple times.',
+  },
+  {
+    name: 'config-dir',
+    kind: 'list',
+    placeholder: 'value',
+    usage:
+      'Path to a directory to read *.json configuration files from, in lexical order. Can be specified multiple times.',
+  },
+  {
+    name: 'pid-file',
+    kind: 'string',
+    placeholder: 'string',
+    usage: 'Path to file to store agent PID.',
+  },
+  {
+    name: 'log-level',
+    kind: 'string',
+    placeholder: 'string',
+    usage: 'Log level of the agent: trace, debug, info, warn, err. Default info.',
+  },
+  {
+    name: 'default-query-time',
+    kind: 'string',
+    placeholder: 'duration',
+    usage:
+      'The amount of time a blocking query will wait before returning if no wait is given. Default 5m0s.',
+  },
+  {
+    name: 'max-query-time',
+    kind: 'string',
+    placeholder: 'duration',
+    usage: 'The maximum amount of time a blocking query can wait before returning. Default 10m0s.',
+  },
+];
+
+/** AgentConfig is the resolved agent configuration. */
+export interface AgentConfig {
+  readonly dev: boolean;
+  readonly server: boolean;
+  readonly bootstrap: boolean;
+  /** Undefined only in dev mode. */
+  readonly dataDir: string | undefined;
+  readonly clientAddr: string;
+  readonly bindAddr: string;
+  readonly httpPort: number;
+  readonly nodeName: string;
+  readonly nodeId: string | undefined;
+  readonly datacenter: string;
+  readonly pidFile: string | undefined;
+  readonly logLevel: AgentLogLevel;
+  readonly kvMaxValueSize: number;
+  readonly txnMaxReqLen: number | undefined;
+  readonly disableKvKeyValidation: boolean;
+  readonly defaultQueryTimeMs: number;
+  readonly maxQueryTimeMs: number;
+  /** Unknown keys met in config files, as `file: key` (warned about, then ignored). */
+  readonly ignoredKeys: readonly string[];
+}
+
+/** configError builds the CONFIG_INVALID error whose message Consul prints after `==> `. */
+function configError(message: string, cause?: unknown): ConfdError {
+  return new ConfdError(ErrorCode.CONFIG_INVALID, message, { cause });
+}
+
+/** FileLayer is the subset of Consul's JSON config this agent understands. */
+interface FileLayer {
+  dataDir?: string;
+  clientAddr?: string;
+  bindAddr?: string;
+  httpPort?: number;
+  nodeName?: string;
+  nodeId?: string;
+  datacenter?: string;
+  server?: boolean;
+  bootstrap?: boolean;
+  logLevel?: string;
+  pidFile?: string;
+  kvMaxValueSize?: number;
+  txnMaxReqLen?: number;
+  disableKvKeyValidation?: boolean;
+  defaultQueryTime?: string;
+  maxQueryTime?: string;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function typed<T>(file: string, key: string, v: unknown, type: 'string' | 'number' | 'boolean'): T {
+  if (type === 'number' ? Number.isInteger(v) : typeof v === type) return v as T;
+  throw configError(
+    `Error parsing ${file}: ${key}: expected ${type === 'number' ? 'an integer' : `a ${type}`}, got ${JSON.stringify(v)}`,
+  );
+}
+
+/** parseConfigFile reads one Consul JSON config file into a layer. */
+function parseConfigFile(file: string, ignored: string[]): FileLayer {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw configError(`Error parsing ${file}: ${why}`, err);
+  }
+  if (!isObject(doc)) throw configError(`Error parsing ${file}: expected a JSON object`);
+  const layer: FileLayer = {};
+  const s = (k: string, v: unknown) => typed<string>(file, k, v, 'string');
+  const n = (k: string, v: unknown) => typed<number>(file, k, v, 'number');
+  const b = (k: string, v: unknown) => typed<boolean>(file, k, v, 'boolean');
+  for (const [key, v] of Object.entries(doc)) {
+    switch (key) {
+      case 'data_dir':
+        layer.dataDir = s(key, v);
+        break;
+      case 'client_addr':
+        layer.clientAddr = s(key, v);
+        break;
+      case 'bind_addr':
+        layer.bindAddr = s(key, v);
+        break;
+      case 'node_name':
+        layer.nodeName = s(key, v);
+        break;
+      case 'node_id':
+        layer.nodeId = s(key, v);
+        break;
+      case 'datacenter':
+        layer.datacenter = s(key, v);
+        break;
+      case 'server':
+        layer.server = b(key, v);
+        break;
+      case 'bootstrap':
+        layer.bootstrap = b(key, v);
+        break;
+      case 'log_level':
+        layer.logLevel = s(key, v);
+        break;
+      case 'pid_file':
+        layer.pidFile = s(key, v);
+        break;
+      case 'disable_kv_key_validation':
+        layer.disableKvKeyValidation = b(key, v);
+        break;
+      case 'default_query_time':
+        layer.defaultQueryTime = s(key, v);
+        break;
+      case 'max_query_time':
+        layer.maxQueryTime = s(key, v);
+        break;
+      case 'ports': {
+        if (!isObject(v)) throw configError(`Error parsing ${file}: ports: expected an object`);
+        for (const [pk, pv] of Object.entries(v)) {
+          if (pk === 'http') layer.httpPort = n('ports.http', pv);
+          else ignored.push(`${file}: ports.${pk}`);
+        }
+        break;
+      }
+      case 'limits': {
+        if (!isObject(v)) throw configError(`Error parsing ${file}: limits: expected an object`);
+        for (const [lk, lv] of Object.entries(v)) {
+          if (lk === 'kv_max_value_size') layer.kvMaxValueSize = n('limits.kv_max_value_size', lv);
+          else if (lk === 'txn_max_req_len') layer.txnMaxReqLen = n('limits.txn_max_req_len', lv);
+          else ignored.push(`${file}: limits.${lk}`);
+        }
+        break;
+      }
+      default:
+        ignored.push(`${file}: ${key}`);
+    }
+  }
+  return layer;
+}
+
+/** configDirFiles lists a -config-dir's `.json` files in lexical order (no sub-directories). */
+function configDirFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw configError(`Error reading config dir ${dir}: ${(err as Error).message}`, err);
+  }
+  const files: string[] = [];
+  for (const name of names.sort()) {
+    const path = join(dir, name);
+    if (!statSync(path).isFile()) continue;
+    if (name.endsWith('.json')) files.push(path);
+    else if (name.endsWith('.hcl')) {
+      throw configError(`Error parsing ${path}: HCL configuration is not supported, use JSON`);
+    }
+  }
+  return files;
+}
+
+function queryTime(name: string, text: string | undefined, fallbackMs: number): number {
+  if (text === undefined) return fallbackMs;
+  const ns = parseGoDuration(text);
+  if (ns === undefined || ns <= 0) {
+    throw configError(`${name}: invalid duration ${JSON.stringify(text)}`);
+  }
+  return ns / 1e6;
+}
+
+/**
+ * resolveAgentConfig loads the config files and directories named by the flags (in command-line
+ * order), merges them, lets flags win, applies Consul's defaults and validates the result.
+ */
+export function resolveAgentConfig(
+  values: FlagValues,
+  order: readonly { name: string; value: unknown }[],
+): AgentConfig {
+  const ignored: string[] = [];
+  const merged: FileLayer = {};
+  for (const { name, value } of order) {
+    if (name !== 'config-file' && name !== 'config-dir') continue;
+    const files = name === 'config-file' ? [String(value)] : configDirFiles(String(value));
+    for (const file of files) Object.assign(merged, parseConfigFile(file, ignored));
+  }
+  const flag = <T>(name: string): T | undefined => values.get(name) as T | undefined;
+  const dev = flag<boolean>('dev') ?? false;
+  const logName = flag<string>('log-level') ?? merged.logLevel ?? 'info';
+  const logLevel = parseAgentLogLevel(logName);
+  if (!logLevel) {
+    throw configError(
+      `Invalid log level: ${JSON.stringify(logName)}. Valid log levels are: [TRACE DEBUG INFO WARN ERR]`,
+    );
+  }
+  const dataDir = flag<string>('data-dir') ?? merged.dataDir;
+  // Consul's config builder: data_dir is required outside -dev.
+  if (!dev && (dataDir === undefined || dataDir === '')) {
+    throw configError('data_dir cannot be empty');
+  }
+  const httpPort = flag<number>('http-port') ?? merged.httpPort ?? 8500;
+  if (httpPort < 0 || httpPort > 65535) {
+    throw configError(`http port ${httpPort} is out of range (0-65535)`);
+  }
+  const clientAddr = (flag<string>('client') ?? merged.clientAddr ?? '127.0.0.1').trim();
+  if (clientAddr === '') throw configError('client_addr cannot be empty');
+  const datacenter = flag<string>('datacenter') ?? merged.datacenter ?? 'dc1';
+  if (!/^[a-z0-9_-]+$/i.test(datacenter)) {
+    throw configError(
+      `datacenter cannot be ${JSON.stringify(datacenter)}. Please use only [a-z0-9-_]`,
+    );
+  }
+  const kvMaxValueSize = merged.kvMaxValueSize ?? 524288;
+  if (kvMaxValueSize <= 0) throw configError('limits.kv_max_value_size must be > 0');
+  const defaultQueryTimeMs = queryTime(
+    'default_query_time',
+    flag<string>('default-query-time') ?? merged.defaultQueryTime,
+    300_000,
+  );
+  const maxQueryTimeMs = queryTime(
+    'max_query_time',
+    flag<string>('max-query-time') ?? merged.maxQueryTime,
+    600_000,
+  );
+  return Object.freeze({
+    dev,
+    server: flag<boolean>('server') ?? merged.server ?? dev,
+    bootstrap: flag<boolean>('bootstrap') ?? merged.bootstrap ?? false,
+    dataDir: dev ? undefined : dataDir,
+    clientAddr,
+    bindAddr: flag<string>('bind') ?? merged.bindAddr ?? (dev ? '127.0.0.1' : '0.0.0.0'),
+    httpPort,
+    nodeName: flag<string>('node') ?? merged.nodeName ?? hostname(),
+    nodeId: flag<string>('node-id') ?? merged.nodeId,
+    datacenter,
+    pidFile: flag<string>('pid-file') ?? merged.pidFile,
+    logLevel,
+    kvMaxValueSize,
+    txnMaxReqLen: merged.txnMaxReqLen,
+    disableKvKeyValidation: merged.disableKvKeyValidation ?? false,
+    defaultQueryTimeMs,
+    maxQueryTimeMs,
+    ignoredKeys: ignored,
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * The agent's log lines, in Consul's (hclog) format on stdout:
+ * `2025-01-02T03:04:05.678Z [INFO]  agent: message`.
+ */
+import type { LogLevel, Logger } from '../log.js';
+import { LogLevels } from '../log.js';
+
+/** AgentLogLevel is a Consul log level name (`-log-level`, `log_level`). */
+export type AgentLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+/** parseAgentLogLevel maps a Consul level name (any case; `err`, `warning` accepted) to ours. */
+export function parseAgentLogLevel(name: string): AgentLogLevel | undefined {
+  const lower = name.trim().toLowerCase();
+  if (lower === 'err') return 'error';
+  if (lower === 'warning') return 'warn';
+  return ['trace', 'debug', 'info', 'warn', 'error'].includes(lower)
+    ? (lower as AgentLogLevel)
+    : undefined;
+}
+
+const ours: Record<AgentLogLevel, LogLevel> = {
+  trace: 'trace',
+  debug: 'debug',
+  info: 'info',
+  warn: 'warning',
+  error: 'error',
+};
+
+const labels: Record<LogLevel, string> = {
+  trace: '[TRACE]',
+  debug: '[DEBUG]',
+  info: '[INFO] ',
+  warning: '[WARN] ',
+  error: '[ERROR]',
+  fatal: '[ERROR]',
+  panic: '[ERROR]',
+};
+
+/** AgentLoggerOptions configures {@link createAgentLogger}. */
+export interface AgentLoggerOptions {
+  readonly level: AgentLogLevel;
+  /** The subsystem name printed after the level, e.g. `agent`. */
+  readonly name: string;
+  readonly write: (line: string) => void;
+  readonly now?: () => number;
+}
+
+/** createAgentLogger builds a Logger writing hclog-style lines. */
+export function createAgentLogger(options: AgentLoggerOptions): Logger {
+  const threshold = LogLevels.indexOf(ours[options.level]);
+  const now = options.now ?? Date.now;
+  const enabled = (level: LogLevel) => LogLevels.indexOf(level) >= threshold;
+  const log = (level: LogLevel, msg: string) => {
+    if (!enabled(level)) return;
+    options.write(`${new Date(now()).toISOString()} ${labels[level]} ${options.name}: ${msg}\n`);
+  };
+  return {
+    debug: (msg) => log('debug', msg),
+    info: (msg) => log('info', msg),
+    warn: (msg) => log('warning', msg),
+    error: (msg) => log('error', msg),
+    fatal: (msg) => log('fatal', msg),
+    enabled,
+  };
+}

@@ -1,0 +1,93 @@
+/** Installing the stage file at the destination: atomic rename, or an in-place write for mounts. */
+import { chmod, chown, open, rename as fsRename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ConfdError, ErrorCode, errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+
+/** SwapOptions describes one installation. */
+export interface SwapOptions {
+  stagePath: string;
+  dest: string;
+  content: Uint8Array;
+  mode: number;
+  uid: number;
+  gid: number;
+  logger: Logger;
+  /** The rename function (default fs.promises.rename). */
+  rename?: (from: string, to: string) => Promise<void>;
+}
+
+/** How the stage file reached the destination. */
+export type SwapMethod = 'renamed' | 'written';
+
+const codeOf = (err: unknown) => (err as NodeJS.ErrnoException | undefined)?.code;
+
+/** Makes a rename durable by fsyncing the directory; some file systems refuse, which is fine. */
+async function syncDirectory(dir: string, logger: Logger): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    logger.debug(`Cannot fsync directory ${dir}: ${errorMessage(err)}`);
+  }
+}
+
+/** Truncates and rewrites dest in place, then sets its owner and mode. */
+async function writeInPlace(options: SwapOptions): Promise<void> {
+  const { dest, content, mode, uid, gid, logger } = options;
+  const handle = await open(dest, 'w', mode);
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await chown(dest, uid, gid);
+  } catch (err) {
+    if (codeOf(err) !== 'EPERM' && codeOf(err) !== 'EINVAL') throw err;
+    logger.debug(`Cannot chown ${dest} to ${uid}:${gid}: ${errorMessage(err)}`);
+  }
+  // Ours: confd's WriteFile applies the mode only when it creates the file, so a mode change on a
+  // mounted file was re-detected on every pass.
+  await chmod(dest, mode);
+}
+
+/**
+ * swapIntoPlace renames the stage file onto dest (atomic: readers see the old or the new file,
+ * never a partial one) and fsyncs the directory. When the rename fails with EBUSY, dest is a
+ * bind-mounted file (Docker's /etc/hosts, confd #122): like confd, write the content in place
+ * instead. Other failures are RELOAD_SWAP ConfdErrors; dest is then untouched.
+ */
+export async function swapIntoPlace(options: SwapOptions): Promise<SwapMethod> {
+  const { stagePath, dest, logger } = options;
+  const rename = options.rename ?? fsRename;
+  try {
+    await rename(stagePath, dest);
+  } catch (err) {
+    if (codeOf(err) !== 'EBUSY') {
+      throw new ConfdError(
+        ErrorCode.RELOAD_SWAP,
+        `Cannot rename ${stagePath} to ${dest}: ${errorMessage(err)}`,
+        { cause: err },
+      );
+    }
+    logger.debug('Rename failed - target is likely a mount. Trying to write instead');
+    try {
+      await writeInPlace(options);
+    } catch (writeErr) {
+      throw new ConfdError(
+        ErrorCode.RELOAD_SWAP,
+        `Cannot write ${dest} in place: ${errorMessage(writeErr)}`,
+        { cause: writeErr },
+      );
+    }
+    return 'written';
+  }
+  await syncDirectory(dirname(dest), logger);
+  return 'renamed';
+}

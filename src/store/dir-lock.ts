@@ -1,0 +1,46 @@
+/**
+ * The data directory's lock file: `LOCK` holding the owner's pid, so that two agents never write
+ * the same log. A lock left by a process that no longer runs (a crash) is taken over.
+ */
+import { open, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfdError, ErrorCode } from '../errors.js';
+
+function isRunning(pid: number): boolean {
+  try {
+    // Signal 0 only checks that the process exists.
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** lockDataDir takes dir's lock (STORE_IO when another live process holds it); returns the release. */
+export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  const path = join(dir, 'LOCK');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fh = await open(path, 'wx', 0o600);
+      try {
+        await fh.writeFile(`${process.pid}\n`);
+      } finally {
+        await fh.close();
+      }
+      return () => rm(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new ConfdError(ErrorCode.STORE_IO, `cannot create ${path}`, { cause: err });
+      }
+    }
+    const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    if (Number.isSafeInteger(pid) && pid > 0 && isRunning(pid)) {
+      throw new ConfdError(
+        ErrorCode.STORE_IO,
+        `data directory ${dir} is in use by process ${pid} (remove ${path} if that is wrong)`,
+      );
+    }
+    await rm(path, { force: true });
+  }
+  throw new ConfdError(ErrorCode.STORE_IO, `cannot take the lock ${path}`);
+}

@@ -1,0 +1,158 @@
+/**
+ * The per-request context of the HTTP API and the response writers every route uses: JSON with
+ * Consul's query-meta headers, plain-text errors, and the resolved API configuration.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../../log.js';
+import type { Store } from '../types.js';
+import { goJson } from './go-json.js';
+import type { QueryParams } from './query.js';
+
+/** Consistency is the read mode a client asked for (X-Consul-Effective-Consistency). */
+export type Consistency = 'leader' | 'stale' | 'consistent';
+
+/** ApiConfig is the resolved, frozen configuration shared by every route. */
+export interface ApiConfig {
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly datacenter: string;
+  readonly nodeName: string;
+  readonly nodeId: string;
+  /** Pretty JSON on every response (consul agent -dev). */
+  readonly pretty: boolean;
+  readonly kvMaxValueSize: number;
+  readonly txnMaxReqLen: number;
+  readonly txnMaxOps: number;
+  readonly disableKvKeyValidation: boolean;
+  readonly defaultQueryTimeMs: number;
+  readonly maxQueryTimeMs: number;
+  /** Random in [0, 1): blocking-query jitter. */
+  readonly random: () => number;
+  /** The server RPC address answered by /v1/status/leader, e.g. `127.0.0.1:8300`. */
+  readonly serverAddr: string;
+  /** The HTTP client address and port, filled in once listening. */
+  readonly clientAddr: { address: string; port: number };
+  readonly version: string;
+  readonly revision: string;
+  readonly bootstrap: boolean;
+  readonly dev: boolean;
+  /** Extra DebugConfig entries of /v1/agent/self (data dir, ...). */
+  readonly debugConfig: Readonly<Record<string, unknown>>;
+}
+
+/** RequestContext is one request being served. */
+export interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** The percent-decoded path, e.g. `/v1/kv/foo/bar`. */
+  readonly path: string;
+  readonly query: QueryParams;
+  readonly pretty: boolean;
+  readonly config: ApiConfig;
+  /**
+   * Registers a parked (blocking) request: `controller` is aborted when the client goes away or
+   * the server closes. Returns the function that unregisters it.
+   */
+  readonly park: (controller: AbortController) => () => void;
+}
+
+/** QueryMeta is what Consul's `setMeta` puts on every read response. */
+export interface QueryMeta {
+  readonly index: number;
+  readonly consistency: Consistency;
+}
+
+function metaHeaders(headers: string[], meta: QueryMeta): void {
+  // Consul's setIndex coerces 0 to 1: a 0 index makes clients busy-loop (hashicorp/consul#4437).
+  headers.push(
+    'X-Consul-Effective-Consistency',
+    meta.consistency,
+    'X-Consul-Index',
+    String(meta.index > 0 ? meta.index : 1),
+    'X-Consul-Knownleader',
+    'true',
+    'X-Consul-Lastcontact',
+    '0',
+  );
+}
+
+/** sendJson writes a 200 (or `status`) JSON body, with query-meta headers when `meta` is given. */
+export function sendJson(
+  ctx: RequestContext,
+  value: unknown,
+  meta?: QueryMeta,
+  status = 200,
+): void {
+  const body = goJson(value, ctx.pretty);
+  const headers = ['Content-Type', 'application/json'];
+  if (meta) metaHeaders(headers, meta);
+  headers.push('Content-Length', String(Buffer.byteLength(body)));
+  ctx.res.writeHead(status, headers);
+  ctx.res.end(body);
+}
+
+/** sendJsonText writes an already-encoded JSON body with query-meta headers (hot path). */
+export function sendJsonText(ctx: RequestContext, body: string, meta: QueryMeta): void {
+  const headers = ['Content-Type', 'application/json'];
+  metaHeaders(headers, meta);
+  headers.push('Content-Length', String(Buffer.byteLength(body)));
+  ctx.res.writeHead(200, headers);
+  ctx.res.end(body);
+}
+
+/** sendEmpty writes a body-less response (404 of a missing key), with meta headers when given. */
+export function sendEmpty(ctx: RequestContext, status: number, meta?: QueryMeta): void {
+  const headers: string[] = [];
+  if (meta) metaHeaders(headers, meta);
+  headers.push('Content-Length', '0');
+  ctx.res.writeHead(status, headers);
+  ctx.res.end();
+}
+
+/** sendRaw writes raw value bytes for `?raw` (Consul's CVE-2020-25864 hardening headers). */
+export function sendRaw(ctx: RequestContext, value: Uint8Array | null, meta: QueryMeta): void {
+  const headers = [
+    'Content-Security-Policy',
+    'sandbox',
+    'Content-Type',
+    'text/plain',
+    'X-Content-Type-Options',
+    'nosniff',
+  ];
+  metaHeaders(headers, meta);
+  headers.push('Content-Length', String(value?.byteLength ?? 0));
+  ctx.res.writeHead(200, headers);
+  ctx.res.end(value ?? undefined);
+}
+
+/** sendText writes a plain-text body (Consul's error responses are never JSON). */
+export function sendText(
+  ctx: RequestContext,
+  status: number,
+  text: string,
+  extraHeaders: string[] = [],
+): void {
+  if (ctx.res.headersSent) {
+    ctx.res.destroy();
+    return;
+  }
+  const headers = [
+    ...extraHeaders,
+    'Content-Type',
+    'text/plain; charset=utf-8',
+    'Content-Length',
+    String(Buffer.byteLength(text)),
+  ];
+  ctx.res.writeHead(status, headers);
+  ctx.res.end(text);
+}
+
+/** has tells whether a query parameter is present, with or without a value (Go's `params[k]`). */
+export function has(ctx: RequestContext, name: string): boolean {
+  return ctx.query.has(name);
+}
+
+/** param is the first value of a query parameter (Go's `params.Get`), '' when absent. */
+export function param(ctx: RequestContext, name: string): string {
+  return ctx.query.get(name)?.[0] ?? '';
+}

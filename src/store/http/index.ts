@@ -1,0 +1,4 @@
+/** The Consul-compatible HTTP API of the bundled store. */
+export { createHttpApi, consulVersion } from './api.js';
+/** The options and the handle of {@link createHttpApi}. */
+export type { HttpApi, HttpApiOptions } from './api.js';

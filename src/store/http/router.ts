@@ -1,0 +1,102 @@
+/**
+ * The router of the HTTP API: splits and decodes the URL, answers OPTIONS, wrong methods (405 with
+ * `Allow`) and unknown paths (Go's `404 page not found`), and hands the request to its route.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiConfig, RequestContext } from './context.js';
+import { sendText } from './context.js';
+import { agentPaths, handleAgent } from './agent-routes.js';
+import { handleKv, kvMethods } from './kv-routes.js';
+import { parseQuery } from './query.js';
+import { handleSession, sessionRoutes } from './session-routes.js';
+import { handleTxn } from './txn-route.js';
+
+const getOnly = ['GET'] as const;
+const putOnly = ['PUT'] as const;
+
+/**
+ * allowed answers OPTIONS and wrong methods as Consul's wrapper does; true when the route
+ * should run.
+ */
+function allowed(ctx: RequestContext, methods: readonly string[]): boolean {
+  const method = ctx.req.method ?? '';
+  if (methods.includes(method)) return true;
+  const allow = ['Allow', ['OPTIONS', ...methods].join(',')];
+  if (method === 'OPTIONS') {
+    ctx.res.writeHead(200, [...allow, 'Content-Length', '0']);
+    ctx.res.end();
+  } else {
+    sendText(ctx, 405, `method ${method} not allowed`, allow);
+  }
+  return false;
+}
+
+function redirect(res: ServerResponse, location: string): void {
+  res.writeHead(301, ['Location', location, 'Content-Length', '0']);
+  res.end();
+}
+
+/** routeRequest serves one request; returns a promise when the route is asynchronous. */
+export function routeRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  config: ApiConfig,
+  park: RequestContext['park'],
+): Promise<void> | void {
+  let url = req.url ?? '/';
+  // An absolute-form target (`GET http://host/v1/...`, as proxies send) is served by its path.
+  if (!url.startsWith('/')) {
+    const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url);
+    if (m) url = url.slice(m[0].length) || '/';
+  }
+  const q = url.indexOf('?');
+  const rawPath = q < 0 ? url : url.slice(0, q);
+  const rawQuery = q < 0 ? '' : url.slice(q + 1);
+  let path = rawPath;
+  if (rawPath.includes('%')) {
+    try {
+      path = decodeURIComponent(rawPath);
+    } catch {
+      return plain(res, 400, `invalid URL escape in path ${JSON.stringify(rawPath)}`);
+    }
+  }
+  // Go's ServeMux cleans `//` out of paths with a 301 (hashicorp/consul#3476).
+  if (path.includes('//')) {
+    return redirect(res, rawPath.replace(/\/{2,}/g, '/') + (q < 0 ? '' : `?${rawQuery}`));
+  }
+  const query = parseQuery(rawQuery);
+  if (!query) return plain(res, 400, `invalid query string ${JSON.stringify(rawQuery)}`);
+  const pretty = config.pretty || query.has('pretty');
+  const ctx: RequestContext = { req, res, path, query, pretty, config, park };
+
+  if (path.startsWith('/v1/kv/')) {
+    return allowed(ctx, kvMethods) ? handleKv(ctx) : undefined;
+  }
+  if (path === '/v1/kv') return redirect(res, `/v1/kv/${q < 0 ? '' : `?${rawQuery}`}`);
+  if (path === '/v1/txn') return allowed(ctx, putOnly) ? handleTxn(ctx) : undefined;
+  if (path.startsWith('/v1/session/')) {
+    const rest = path.slice('/v1/session/'.length);
+    const slash = rest.indexOf('/');
+    const op = slash < 0 ? rest : rest.slice(0, slash);
+    const route = Object.hasOwn(sessionRoutes, op) ? sessionRoutes[op] : undefined;
+    // Go's mux: `create`/`list` match exactly, the others only with their trailing slash.
+    if (route && slash < 0 !== route.arg) {
+      const arg = slash < 0 ? '' : rest.slice(slash + 1);
+      return allowed(ctx, [route.method]) ? handleSession(ctx, op, arg) : undefined;
+    }
+  }
+  if (agentPaths.has(path)) return allowed(ctx, getOnly) ? handleAgent(ctx) : undefined;
+  return plain(res, 404, '404 page not found\n');
+}
+
+function plain(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, [
+    'Content-Type',
+    'text/plain; charset=utf-8',
+    'X-Content-Type-Options',
+    'nosniff',
+    'Content-Length',
+    String(Buffer.byteLength(text)),
+  ]);
+  res.end(text);
+}

@@ -1,0 +1,196 @@
+/**
+ * `/v1/session/*`: create, destroy, info, list, node and renew, as consul
+ * `agent/session_endpoint.go` serves them (JSON bodies decoded case-insensitively).
+ */
+import type { Session, SessionBehavior, SessionRequest, WatchScope } from '../types.js';
+import type { RequestContext } from './context.js';
+import { sendJson, sendText } from './context.js';
+import { blockingRead, checkDatacenter, parseReadOptions } from './blocking.js';
+import { readBody } from './body.js';
+import { parseGoDuration } from '../go-duration.js';
+import { sessionJson } from './shapes.js';
+import { sendStoreError } from './store-errors.js';
+
+/** sessionRoutes lists each /v1/session/<op> with its method and whether it takes an argument. */
+export const sessionRoutes: Readonly<Record<string, { method: string; arg: boolean }>> = {
+  create: { method: 'PUT', arg: false },
+  destroy: { method: 'PUT', arg: true },
+  renew: { method: 'PUT', arg: true },
+  info: { method: 'GET', arg: true },
+  node: { method: 'GET', arg: true },
+  list: { method: 'GET', arg: false },
+};
+
+// Consul treats a LockDelay below this as seconds, not nanoseconds (lockDelayMinThreshold).
+const lockDelayMinThreshold = 1000;
+const ttlMinNs = 10e9;
+const ttlMaxNs = 86400e9;
+
+class DecodeError extends Error {}
+
+function entries(obj: Record<string, unknown>): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const [k, v] of Object.entries(obj)) out.set(k.toLowerCase(), v);
+  return out;
+}
+
+function stringList(v: unknown, name: string): string[] {
+  if (v === null) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+    throw new DecodeError(`${name}: expected a list of strings`);
+  }
+  return v as string[];
+}
+
+function lockDelayNs(v: unknown): number {
+  let ns: number;
+  if (typeof v === 'number' && Number.isFinite(v)) ns = Math.trunc(v);
+  else if (typeof v === 'string') {
+    const parsed = parseGoDuration(v);
+    if (parsed === undefined) throw new DecodeError(`time: invalid duration ${JSON.stringify(v)}`);
+    ns = parsed;
+  } else throw new DecodeError('LockDelay: expected a duration string or a number');
+  return ns < lockDelayMinThreshold ? ns * 1e9 : ns;
+}
+
+/** parseSessionRequest decodes a create body; throws DecodeError on bad input. */
+function parseSessionRequest(body: Buffer): SessionRequest {
+  const request: SessionRequest = {};
+  if (body.length === 0) return request;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new DecodeError(err instanceof Error ? err.message : String(err));
+  }
+  if (doc === null) return request;
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new DecodeError('json: cannot unmarshal into Go value of type structs.Session');
+  }
+  const f = entries(doc as Record<string, unknown>);
+  const text = (name: string): string | undefined => {
+    const v = f.get(name);
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') throw new DecodeError(`${name}: expected a string`);
+    return v;
+  };
+  const name = text('name');
+  if (name !== undefined) request.name = name;
+  const node = text('node');
+  if (node !== undefined && node !== '') request.node = node;
+  if (f.get('lockdelay') !== undefined) request.lockDelayNs = lockDelayNs(f.get('lockdelay'));
+  const behavior = text('behavior');
+  if (behavior !== undefined && behavior !== '') {
+    if (behavior !== 'release' && behavior !== 'delete') {
+      throw new DecodeError(`Invalid Behavior setting '${behavior}'`);
+    }
+    request.behavior = behavior satisfies SessionBehavior;
+  }
+  const ttl = text('ttl');
+  if (ttl !== undefined && ttl !== '') {
+    const ns = parseGoDuration(ttl);
+    if (ns === undefined) throw new DecodeError(`time: invalid duration ${JSON.stringify(ttl)}`);
+    if (ns !== 0 && (ns < ttlMinNs || ns > ttlMaxNs)) {
+      throw new DecodeError(`Invalid Session TTL '${ns}', must be between [10s=24h0m0s]`);
+    }
+    request.ttl = ttl;
+  }
+  // Supplying Checks (or NodeChecks) at all replaces the default ["serfHealth"].
+  if (f.has('checks')) request.nodeChecks = stringList(f.get('checks'), 'Checks');
+  if (f.has('nodechecks')) request.nodeChecks = stringList(f.get('nodechecks'), 'NodeChecks');
+  if (f.has('servicechecks')) {
+    const v = f.get('servicechecks');
+    if (v === null) request.serviceChecks = null;
+    else if (Array.isArray(v)) {
+      request.serviceChecks = v.map((c: unknown) => {
+        if (typeof c !== 'object' || c === null)
+          throw new DecodeError('ServiceChecks: expected objects');
+        const id = entries(c as Record<string, unknown>).get('id');
+        if (typeof id !== 'string') throw new DecodeError('ServiceChecks: ID must be a string');
+        return { id };
+      });
+    } else throw new DecodeError('ServiceChecks: expected a list');
+  }
+  return request;
+}
+
+/** handleSession serves /v1/session/<op>[/<arg>] with the method already checked. */
+export async function handleSession(ctx: RequestContext, op: string, arg: string): Promise<void> {
+  if (!checkDatacenter(ctx)) return;
+  const { store } = ctx.config;
+  switch (op) {
+    case 'create': {
+      const body = await readBody(ctx.req, ctx.config.kvMaxValueSize);
+      if (!body.ok) {
+        if (body.tooLarge) sendText(ctx, 413, 'Request body too large', ['Connection', 'close']);
+        return;
+      }
+      let request: SessionRequest;
+      try {
+        request = parseSessionRequest(body.body);
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        // Consul: range and behavior checks happen on the server (500), decoding on the agent (400).
+        const serverSide = /^Invalid (Session TTL|Behavior)/.test(err.message);
+        return sendText(
+          ctx,
+          serverSide ? 500 : 400,
+          serverSide ? err.message : `Request decode failed: ${err.message}`,
+        );
+      }
+      let session: Session;
+      try {
+        session = await store.sessionCreate(request);
+      } catch (err) {
+        return sendStoreError(ctx, err);
+      }
+      return sendJson(ctx, { ID: session.id });
+    }
+    case 'destroy': {
+      if (arg === '') return sendText(ctx, 400, 'Missing session');
+      try {
+        await store.sessionDestroy(arg);
+      } catch (err) {
+        return sendStoreError(ctx, err);
+      }
+      return sendJson(ctx, true);
+    }
+    case 'renew': {
+      if (arg === '') return sendText(ctx, 400, 'Missing session');
+      const session = store.sessionRenew(arg);
+      if (!session) return sendText(ctx, 404, `Session id '${arg}' not found`);
+      return sendJson(ctx, [sessionJson(session)]);
+    }
+    case 'info': {
+      if (arg === '') return sendText(ctx, 400, 'Missing session');
+      return readSessions(ctx, () => {
+        const r = store.sessionInfo(arg);
+        return { value: r.value ? [r.value] : [], index: r.index };
+      });
+    }
+    case 'node': {
+      if (arg === '') return sendText(ctx, 400, 'Missing node name');
+      return readSessions(ctx, () => store.sessionsOfNode(arg));
+    }
+    case 'list':
+      return readSessions(ctx, () => store.sessionList());
+    default:
+      return undefined;
+  }
+}
+
+const sessionsScope: WatchScope = { kind: 'table', table: 'sessions' };
+
+async function readSessions(
+  ctx: RequestContext,
+  read: () => { value: readonly Session[]; index: number },
+): Promise<void> {
+  const options = parseReadOptions(ctx);
+  if (!options) return;
+  const result = await blockingRead(ctx, options, { scope: sessionsScope, read });
+  if (!result) return;
+  sendJson(ctx, result.value.map(sessionJson), {
+    index: result.index,
+    consistency: options.consistency,
+  });
+}

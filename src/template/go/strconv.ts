@@ -1,0 +1,294 @@
+/**
+ * Go's strconv pieces the template engine needs: quoting (`%q`), unquoting string and character
+ * literals, and parsing number literals the way text/template's parser does.
+ */
+
+/** formatRuneU is Go's `%#U`: `U+0023 '#'` (the quoted rune only when printable). */
+export function formatRuneU(ch: string): string {
+  const cp = ch.codePointAt(0) ?? 0;
+  const hex = cp.toString(16).toUpperCase().padStart(4, '0');
+  return isPrintRune(cp) ? `U+${hex} '${ch}'` : `U+${hex}`;
+}
+
+const printable = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+
+/** isPrintRune approximates Go's strconv.IsPrint. */
+export function isPrintRune(cp: number): boolean {
+  if (cp < 0x80) return cp >= 0x20 && cp < 0x7f;
+  return printable.test(String.fromCodePoint(cp));
+}
+
+/** goQuote is Go's strconv.Quote (`%q` of a string). */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0) ?? 0;
+    switch (ch) {
+      case '"':
+        out += '\\"';
+        continue;
+      case '\\':
+        out += '\\\\';
+        continue;
+      case '\x07':
+        out += '\\a';
+        continue;
+      case '\b':
+        out += '\\b';
+        continue;
+      case '\f':
+        out += '\\f';
+        continue;
+      case '\n':
+        out += '\\n';
+        continue;
+      case '\r':
+        out += '\\r';
+        continue;
+      case '\t':
+        out += '\\t';
+        continue;
+      case '\v':
+        out += '\\v';
+        continue;
+    }
+    if (cp >= 0xd800 && cp <= 0xdfff) {
+      out += '\\ufffd';
+    } else if (isPrintRune(cp)) {
+      out += ch;
+    } else if (cp < 0x20 || cp === 0x7f) {
+      out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    } else if (cp < 0x10000) {
+      out += `\\u${cp.toString(16).padStart(4, '0')}`;
+    } else {
+      out += `\\U${cp.toString(16).padStart(8, '0')}`;
+    }
+  }
+  return out + '"';
+}
+
+/** goQuoteRune is Go's strconv.QuoteRune (`%q` of an integer): `'a'`, `'\n'`, `'\x00'`. */
+export function goQuoteRune(cp: number): string {
+  if (cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) cp = 0xfffd;
+  const ch = String.fromCodePoint(cp);
+  if (ch === "'") return "'\\''";
+  if (ch === '"') return `'"'`;
+  const q = goQuote(ch);
+  return `'${q.slice(1, -1)}'`;
+}
+
+/** SyntaxError text of strconv (`invalid syntax`). */
+const INVALID = 'invalid syntax';
+
+/** unquoteChar decodes one (possibly escaped) character; returns [text, rest] or throws. */
+function unquoteChar(s: string, quote: string): [string, string] {
+  const c = s[0];
+  if (c === undefined) throw new Error(INVALID);
+  if (c === quote && (quote === "'" || quote === '"')) throw new Error(INVALID);
+  if (c !== '\\') {
+    const cp = s.codePointAt(0) ?? 0;
+    const len = cp > 0xffff ? 2 : 1;
+    return [s.slice(0, len), s.slice(len)];
+  }
+  const e = s[1];
+  if (e === undefined) throw new Error(INVALID);
+  const simple: Record<string, string> = {
+    a: '\x07',
+    b: '\b',
+    f: '\f',
+    n: '\n',
+    r: '\r',
+    t: '\t',
+    v: '\v',
+    '\\': '\\',
+  };
+  const hit = simple[e];
+  if (hit !== undefined) return [hit, s.slice(2)];
+  if (e === "'" || e === '"') {
+    if (e !== quote) throw new Error(INVALID);
+    return [e, s.slice(2)];
+  }
+  let n = 0;
+  if (e === 'x') n = 2;
+  else if (e === 'u') n = 4;
+  else if (e === 'U') n = 8;
+  if (n > 0) {
+    const hex = s.slice(2, 2 + n);
+    if (hex.length < n || !/^[0-9a-fA-F]+$/.test(hex)) throw new Error(INVALID);
+    const v = parseInt(hex, 16);
+    if (e === 'x') {
+      // A \x escape is one byte; bytes >= 0x80 are not valid UTF-8 on their own.
+      return [v < 0x80 ? String.fromCharCode(v) : '\ufffd', s.slice(2 + n)];
+    }
+    if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) throw new Error(INVALID);
+    return [String.fromCodePoint(v), s.slice(2 + n)];
+  }
+  if (e >= '0' && e <= '7') {
+    const oct = s.slice(1, 4);
+    if (!/^[0-7]{3}$/.test(oct)) throw new Error(INVALID);
+    const v = parseInt(oct, 8);
+    if (v > 255) throw new Error(INVALID);
+    return [v < 0x80 ? String.fromCharCode(v) : '\ufffd', s.slice(4)];
+  }
+  throw new Error(INVALID);
+}
+
+/** unquote is Go's strconv.Unquote for `"..."` and raw `` `...` `` literals; throws on bad syntax. */
+export function unquote(lit: string): string {
+  const q = lit[0];
+  if (lit.length < 2 || lit[lit.length - 1] !== q) throw new Error(INVALID);
+  const body = lit.slice(1, -1);
+  if (q === '`') {
+    if (body.includes('`')) throw new Error(INVALID);
+    return body.includes('\r') ? body.replaceAll('\r', '') : body;
+  }
+  if (q !== '"') throw new Error(INVALID);
+  if (!body.includes('\\') && !body.includes('"') && !body.includes('\n')) return body;
+  let out = '';
+  let rest = body;
+  while (rest.length > 0) {
+    if (rest[0] === '\n') throw new Error(INVALID);
+    const [ch, tail] = unquoteChar(rest, '"');
+    out += ch;
+    rest = tail;
+  }
+  return out;
+}
+
+/** unquoteRune decodes a character literal `'x'`; it returns the code point. */
+export function unquoteRune(lit: string): number {
+  const [ch, tail] = unquoteChar(lit.slice(1), "'");
+  if (tail !== "'") throw new Error(`malformed character constant: ${lit}`);
+  return ch.codePointAt(0) ?? 0;
+}
+
+/** NumberLiteral is what text/template's parser knows about a number constant. */
+export interface NumberLiteral {
+  readonly isInt: boolean;
+  readonly isUint: boolean;
+  readonly isFloat: boolean;
+  readonly isComplex: boolean;
+  readonly int: number;
+  readonly float: number;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/** parseGoInteger is strconv.ParseInt/ParseUint with base 0; undefined when invalid. */
+function parseGoInteger(text: string): bigint | undefined {
+  let s = text;
+  let neg = false;
+  if (s[0] === '+' || s[0] === '-') {
+    neg = s[0] === '-';
+    s = s.slice(1);
+  }
+  let base = 10;
+  let digits = s;
+  let prefixed = false;
+  if (/^0[xX]/.test(s)) {
+    base = 16;
+    digits = s.slice(2);
+    prefixed = true;
+  } else if (/^0[oO]/.test(s)) {
+    base = 8;
+    digits = s.slice(2);
+    prefixed = true;
+  } else if (/^0[bB]/.test(s)) {
+    base = 2;
+    digits = s.slice(2);
+    prefixed = true;
+  } else if (s.length > 1 && s[0] === '0') {
+    base = 8;
+    digits = s.slice(1);
+    prefixed = true;
+  }
+  if (digits.includes('_')) {
+    // Underscores only between digits, or right after a base prefix.
+    const check = (prefixed ? '0' : '') + digits;
+    if (!/^[0-9a-zA-Z]+(_[0-9a-zA-Z]+)*$/.test(check)) return undefined;
+    digits = digits.replaceAll('_', '');
+  }
+  const valid = { 2: /^[01]+$/, 8: /^[0-7]+$/, 10: /^[0-9]+$/, 16: /^[0-9a-fA-F]+$/ }[base];
+  if (digits.length === 0 || valid === undefined || !valid.test(digits)) return undefined;
+  const prefix = { 2: '0b', 8: '0o', 10: '', 16: '0x' }[base] ?? '';
+  const v = BigInt(prefix + digits);
+  return neg ? -v : v;
+}
+
+/** parseGoFloat is strconv.ParseFloat(s, 64); undefined on syntax or range errors. */
+function parseGoFloat(text: string): number | undefined {
+  let s = text;
+  let sign = 1;
+  if (s[0] === '+' || s[0] === '-') {
+    if (s[0] === '-') sign = -1;
+    s = s.slice(1);
+  }
+  if (/^0[xX]/.test(s)) {
+    const m = /^0[xX]((?:_?[0-9a-fA-F])*)(?:\.((?:[0-9a-fA-F]_?)*))?[pP]([+-]?\d(?:_?\d)*)$/.exec(
+      s,
+    );
+    if (m === null) return undefined;
+    const intPart = (m[1] ?? '').replaceAll('_', '');
+    const fracPart = (m[2] ?? '').replaceAll('_', '');
+    if (intPart.length + fracPart.length === 0) return undefined;
+    const mant = BigInt(`0x${intPart}${fracPart}` === '0x' ? '0' : `0x${intPart}${fracPart}`);
+    const exp = Number((m[3] ?? '0').replaceAll('_', '')) - 4 * fracPart.length;
+    const v = Number(mant) * 2 ** exp;
+    return Number.isFinite(v) ? sign * v : undefined;
+  }
+  if (!/^(\d(_?\d)*)?(\.(\d(_?\d)*)?)?([eE][+-]?\d(_?\d)*)?$/.test(s)) return undefined;
+  if (!/\d/.test(s.replace(/[eE].*$/, ''))) return undefined;
+  const v = Number(s.replaceAll('_', ''));
+  if (!Number.isFinite(v)) return undefined;
+  return sign * v;
+}
+
+/**
+ * parseNumberLiteral classifies a number token like text/template's `newNumber`: an int, a float,
+ * or both (`1.0` is both); it throws Go's error text for bad literals.
+ */
+export function parseNumberLiteral(text: string, isChar: boolean): NumberLiteral {
+  if (isChar) {
+    const r = unquoteRune(text);
+    return { isInt: true, isUint: true, isFloat: true, isComplex: false, int: r, float: r };
+  }
+  if (text.endsWith('i')) {
+    const f = parseGoFloat(text.slice(0, -1));
+    if (f !== undefined) {
+      return { isInt: false, isUint: false, isFloat: false, isComplex: true, int: 0, float: f };
+    }
+  }
+  const u = text[0] === '-' || text[0] === '+' ? undefined : parseGoInteger(text);
+  const isUint = u !== undefined && u >= 0n && u <= UINT64_MAX;
+  const i = parseGoInteger(text);
+  const isInt = i !== undefined && i >= INT64_MIN && i <= INT64_MAX;
+  if (isInt) {
+    const n = Number(i);
+    return {
+      isInt: true,
+      isUint: isUint || n === 0,
+      isFloat: true,
+      isComplex: false,
+      int: n,
+      float: n,
+    };
+  }
+  if (isUint) {
+    const n = Number(u);
+    return { isInt: false, isUint: true, isFloat: true, isComplex: false, int: n, float: n };
+  }
+  const f = parseGoFloat(text);
+  if (f === undefined) throw new Error(`illegal number syntax: ${goQuote(text)}`);
+  if (!/[.eEpP]/.test(text)) throw new Error(`integer overflow: ${goQuote(text)}`);
+  const intLike = Number.isInteger(f) && Math.abs(f) < 2 ** 63;
+  return {
+    isInt: intLike,
+    isUint: intLike && f >= 0,
+    isFloat: true,
+    isComplex: false,
+    int: intLike ? f : 0,
+    float: f,
+  };
+}

@@ -1,0 +1,211 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/temp-dir.js';
+import { eventually, startConfd } from './confd-process.js';
+import type { RunningConfd } from './confd-process.js';
+import { makeConfdir, toml } from './fixtures.js';
+
+const noConfig = ['-config-file', '/nonexistent/confd.toml'];
+
+async function startWatching(
+  t: Parameters<typeof tempDir>[0],
+  confdir: string,
+  extra: string[] = [],
+): Promise<{ confd: RunningConfd; url: string }> {
+  const confd = startConfd(t, [
+    '-watch',
+    '-confdir',
+    confdir,
+    '-store-addr',
+    '127.0.0.1:0',
+    '-log-level',
+    'debug',
+    ...noConfig,
+    ...extra,
+  ]);
+  const m = await confd.waitForLine(/^INFO Store HTTP API listening on (\S+):(\d+)$/);
+  return { confd, url: `http://${m[1]}:${m[2]}` };
+}
+
+async function put(url: string, key: string, value: string): Promise<void> {
+  const res = await fetch(`${url}/v1/kv/${key}`, { method: 'PUT', body: value });
+  assert.equal(await res.text(), 'true');
+}
+
+const count = (confd: RunningConfd, text: string) =>
+  confd.lines().filter((l) => l.includes(text)).length;
+
+test('-watch on the embedded store: a PUT re-renders; an unrelated key does not', async (t) => {
+  const dir = await tempDir(t);
+  const { confdir, out } = await makeConfdir(dir, {
+    'a.toml': {
+      toml: toml({ src: 'a.hbs', dest: join(dir, 'out', 'a.conf'), keys: ['/app'] }),
+      template: { name: 'a.hbs', text: 'proxy={{getv "/app/proxy" "example.com"}}\n' },
+    },
+    'b.toml': {
+      toml: toml({ src: 'b.hbs', dest: join(dir, 'out', 'b.conf'), keys: ['/db'] }),
+      template: { name: 'b.hbs', text: 'db={{getv "/db/host" "localhost"}}\n' },
+    },
+  });
+  const { confd, url } = await startWatching(t, confdir);
+  const a = join(out, 'a.conf');
+  const b = join(out, 'b.conf');
+  await eventually(
+    async () => (await readFile(a, 'utf8').catch(() => '')) === 'proxy=example.com\n',
+  );
+  await eventually(async () => (await readFile(b, 'utf8').catch(() => '')) === 'db=localhost\n');
+  const compileA = `Compiling source template ${join(confdir, 'templates', 'a.hbs')}`;
+  const compileB = `Compiling source template ${join(confdir, 'templates', 'b.hbs')}`;
+  assert.equal(count(confd, compileA), 1);
+
+  const mark = confd.lines().length;
+  await put(url, 'app/proxy', 'google.com');
+  await eventually(async () => (await readFile(a, 'utf8')) === 'proxy=google.com\n', {
+    what: 'a re-render',
+  });
+  await confd.waitForLine(new RegExp(`^INFO Target config ${a} has been updated$`), { from: mark });
+  assert.equal(count(confd, compileA), 2);
+  // b shares the "/" prefix subscription but its keys did not change: not rendered again.
+  assert.equal(count(confd, compileB), 1);
+
+  await put(url, 'unrelated/key', 'x');
+  await confd.waitForLine(new RegExp(`^DEBUG Keys of ${a} unchanged; not rendering$`), {
+    from: mark,
+  });
+  await confd.waitForLine(new RegExp(`^DEBUG Keys of ${b} unchanged; not rendering$`), {
+    from: mark,
+  });
+  assert.equal(count(confd, compileA), 2);
+  assert.equal(count(confd, compileB), 1);
+
+  assert.equal(await confd.stop('SIGINT'), 0);
+  assert.equal(confd.lines().at(-1), 'INFO Captured interrupt. Exiting...');
+});
+
+test('SIGTERM ends the daemon with "Captured terminated. Exiting..." and exit 0', async (t) => {
+  const dir = await tempDir(t);
+  const { confdir } = await makeConfdir(dir, {
+    'a.toml': {
+      toml: toml({ src: 'a.hbs', dest: join(dir, 'out', 'a'), keys: ['/a'] }),
+      template: { name: 'a.hbs', text: 'x\n' },
+    },
+  });
+  const { confd } = await startWatching(t, confdir);
+  await confd.waitForLine(/has been updated$/);
+  assert.equal(await confd.stop('SIGTERM'), 0);
+  assert.equal(confd.lines().at(-1), 'INFO Captured terminated. Exiting...');
+});
+
+test('SIGHUP: a broken new set is rejected and the old one keeps running; a good set applies', async (t) => {
+  const dir = await tempDir(t);
+  const { confdir, out } = await makeConfdir(dir, {
+    'a.toml': {
+      toml: toml({ src: 'a.hbs', dest: join(dir, 'out', 'a'), keys: ['/a'] }),
+      template: { name: 'a.hbs', text: 'a={{getv "/a/v" "0"}}\n' },
+    },
+  });
+  const { confd, url } = await startWatching(t, confdir);
+  await eventually(
+    async () => (await readFile(join(out, 'a'), 'utf8').catch(() => '')) === 'a=0\n',
+  );
+
+  await writeFile(join(confdir, 'conf.d', 'b.toml'), '[template]\nsrc = "b.hbs"\nkeys = [\n');
+  let mark = confd.lines().length;
+  confd.signal('SIGHUP');
+  await confd.waitForLine(/^ERROR Reload failed; keeping the previous template resources$/, {
+    from: mark,
+  });
+  assert.ok(
+    confd
+      .lines()
+      .slice(mark)
+      .some((l) => /^ERROR Cannot process template resource .*b\.toml - line 4/.test(l)),
+  );
+  // The old set still reacts to changes.
+  await put(url, 'a/v', '1');
+  await eventually(async () => (await readFile(join(out, 'a'), 'utf8')) === 'a=1\n', {
+    what: 'old set render',
+  });
+
+  await writeFile(
+    join(confdir, 'conf.d', 'b.toml'),
+    toml({ src: 'b.hbs', dest: join(out, 'b'), keys: ['/b'] }),
+  );
+  await writeFile(join(confdir, 'templates', 'b.hbs'), 'b={{getv "/b/v" "none"}}\n');
+  mark = confd.lines().length;
+  confd.signal('SIGHUP');
+  await confd.waitForLine(/^INFO Reloaded 2 template resource\(s\)$/, { from: mark });
+  await eventually(
+    async () => (await readFile(join(out, 'b'), 'utf8').catch(() => '')) === 'b=none\n',
+  );
+  await put(url, 'b/v', 'yes');
+  await eventually(async () => (await readFile(join(out, 'b'), 'utf8')) === 'b=yes\n', {
+    what: 'new set render',
+  });
+  assert.equal(await confd.stop('SIGTERM'), 0);
+});
+
+test('a failed reload_cmd is retried on the next pass; check_cmd sees {{.src}}', async (t) => {
+  const dir = await tempDir(t);
+  const marker = join(dir, 'reload-ok');
+  const reloads = join(dir, 'reloads');
+  const { confdir, out } = await makeConfdir(dir, {
+    'a.toml': {
+      toml: toml({
+        src: 'a.hbs',
+        dest: join(dir, 'out', 'a'),
+        keys: ['/a'],
+        check_cmd: 'grep -q "^a=" {{.src}}',
+        reload_cmd: `test -e ${marker} && echo reloaded >> ${reloads}`,
+      }),
+      template: { name: 'a.hbs', text: 'a={{getv "/a/v" "0"}}\n' },
+    },
+  });
+  const { confd, url } = await startWatching(t, confdir);
+  await confd.waitForLine(/^ERROR exit status 1$/);
+  assert.equal(await readFile(join(out, 'a'), 'utf8'), 'a=0\n');
+  assert.ok(!confd.lines().some((l) => l.includes('has been updated')));
+
+  await writeFile(marker, '');
+  const mark = confd.lines().length;
+  // Any change under the prefix triggers a pass; the pending reload runs although dest is in sync.
+  await put(url, 'elsewhere', '1');
+  await eventually(async () => (await readFile(reloads, 'utf8').catch(() => '')) === 'reloaded\n', {
+    what: 'the retried reload',
+  });
+  assert.ok(
+    confd
+      .lines()
+      .slice(mark)
+      .some((l) => l.startsWith('INFO Retrying reload of')),
+  );
+  assert.equal(await confd.stop(), 0);
+});
+
+test('-wait batches a burst of writes into one render and one reload', async (t) => {
+  const dir = await tempDir(t);
+  const reloads = join(dir, 'reloads');
+  const { confdir, out } = await makeConfdir(dir, {
+    'a.toml': {
+      toml: toml({
+        src: 'a.hbs',
+        dest: join(dir, 'out', 'a'),
+        keys: ['/a'],
+        reload_cmd: `echo r >> ${reloads}`,
+      }),
+      template: { name: 'a.hbs', text: '{{getv "/a/v" "0"}}\n' },
+    },
+  });
+  const { confd, url } = await startWatching(t, confdir, ['-wait', '1s:5s']);
+  await eventually(async () => (await readFile(reloads, 'utf8').catch(() => '')) === 'r\n');
+  for (let i = 1; i <= 5; i++) await put(url, 'a/v', String(i));
+  await eventually(async () => (await readFile(join(out, 'a'), 'utf8')) === '5\n', {
+    what: 'the batched render',
+  });
+  await eventually(async () => (await readFile(reloads, 'utf8')) === 'r\nr\n');
+  const renders = confd.lines().filter((l) => l.includes('Compiling source template')).length;
+  assert.equal(renders, 2, confd.stderr());
+  assert.equal(await confd.stop(), 0);
+});

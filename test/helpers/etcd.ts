@@ -1,0 +1,193 @@
+/**
+ * Test helper: runs a real single-member `/usr/bin/etcd` (3.4) on free loopback ports with a
+ * per-test data dir, waits until `/health` answers, and kills it after the test. Also exports the
+ * child-server plumbing (free ports, start/stop a server process) that ./redis.ts reuses.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { TestContext } from 'node:test';
+import { tempDir } from './temp-dir.js';
+import { waitFor } from './wait-for.js';
+
+/** RunningEtcd is a started etcd. */
+export interface RunningEtcd {
+  /** Client URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  stop(): Promise<void>;
+  /** put writes a key through the v3 JSON gateway and returns the new revision. */
+  put(key: string, value: string): Promise<number>;
+  /** del deletes a key (or, with `prefix`, every key under it) through the gateway. */
+  del(key: string, prefix?: boolean): Promise<void>;
+  /** post sends any JSON body to a gateway path (e.g. `/v3/auth/enable`) and returns the answer. */
+  post(path: string, body: unknown, token?: string): Promise<Record<string, unknown>>;
+}
+
+// Child-server plumbing, shared with ./redis.ts.
+
+/** freePort asks the kernel for a free port on 127.0.0.1 (briefly bound, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** ChildServer is a started server process. */
+export interface ChildServer {
+  readonly child: ChildProcess;
+  /** Everything the process printed so far. */
+  output(): string;
+  /** SIGTERMs (then SIGKILLs after 5 s) and waits for the exit. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * startChildServer spawns `command args`, resolves once `ready` matches its output (stdout or
+ * stderr), and registers the stop with `t.after`. Rejects with the output if it exits first.
+ */
+export async function startChildServer(
+  t: TestContext,
+  command: string,
+  args: string[],
+  ready: RegExp,
+  timeoutMs = 15_000,
+): Promise<ChildServer> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stopping: Promise<void> | undefined;
+  const server: ChildServer = {
+    child,
+    output: () => out,
+    stop() {
+      stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return stopping;
+    },
+  };
+  t.after(() => server.stop());
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`${command} not ready after ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (ready.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${command} exited before it was ready:\n${out}`));
+    });
+  });
+  return server;
+}
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+/** prefixEnd is etcd's range end for "every key starting with key". */
+function prefixEnd(key: string): string {
+  const bytes = Buffer.from(key);
+  for (let i = bytes.length - 1; i >= 0; i--) {
+    if ((bytes[i] ?? 0) < 0xff) {
+      const end = bytes.subarray(0, i + 1);
+      end[i] = (end[i] ?? 0) + 1;
+      return end.toString('base64');
+    }
+  }
+  return b64('\0');
+}
+
+/** startEtcd starts etcd and waits for it to be healthy. */
+export async function startEtcd(t: TestContext): Promise<RunningEtcd> {
+  const dir = await tempDir(t, 'confd-etcd-');
+  for (let attempt = 0; ; attempt++) {
+    const [clientPort, peerPort] = [await freePort(), await freePort()];
+    const url = `http://127.0.0.1:${clientPort}`;
+    const peer = `http://127.0.0.1:${peerPort}`;
+    let server;
+    try {
+      server = await startChildServer(
+        t,
+        '/usr/bin/etcd',
+        [
+          '--name',
+          'test',
+          '--data-dir',
+          `${dir}/data-${attempt}`,
+          '--listen-client-urls',
+          url,
+          '--advertise-client-urls',
+          url,
+          '--listen-peer-urls',
+          peer,
+          '--initial-advertise-peer-urls',
+          peer,
+          '--initial-cluster',
+          `test=${peer}`,
+          '--initial-cluster-state',
+          'new',
+          '--log-level',
+          'info',
+          '--logger',
+          'zap',
+        ],
+        /serving client traffic|ready to serve client requests/,
+      );
+    } catch (err) {
+      if (attempt >= 2) throw err;
+      continue;
+    }
+    const post = async (path: string, body: unknown, token?: string) => {
+      const res = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: token ? { authorization: token } : {},
+        body: JSON.stringify(body),
+      });
+      const json = (await res.json()) as Record<string, unknown>;
+      if (!res.ok) throw new Error(`etcd ${path}: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    };
+    await waitFor(
+      async () => {
+        const res = await fetch(`${url}/health`);
+        return res.ok && ((await res.json()) as { health?: string }).health === 'true';
+      },
+      { timeoutMs: 15_000, what: 'etcd health' },
+    );
+    return {
+      url,
+      stop: () => server.stop(),
+      post,
+      async put(key, value) {
+        const json = await post('/v3/kv/put', { key: b64(key), value: b64(value) });
+        return Number((json.header as { revision?: string }).revision);
+      },
+      async del(key, prefix = false) {
+        await post('/v3/kv/deleterange', {
+          key: b64(key),
+          ...(prefix ? { range_end: prefixEnd(key) } : {}),
+        });
+      },
+    };
+  }
+}

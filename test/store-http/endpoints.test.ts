@@ -1,0 +1,139 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { startApi } from '../helpers/agent.js';
+
+test('status leader and peers name the server address', async (t) => {
+  const { request } = await startApi(t, { serverAddr: '127.0.0.1:8300' });
+  const leader = await request('GET', '/v1/status/leader');
+  assert.equal(leader.text, '"127.0.0.1:8300"');
+  assert.equal((await request('GET', '/v1/status/peers')).text, '["127.0.0.1:8300"]');
+});
+
+test('agent self and members describe this single alive server', async (t) => {
+  const { request } = await startApi(t, { datacenter: 'dc7', nodeId: 'abc' });
+  const self = JSON.parse((await request('GET', '/v1/agent/self')).text) as Record<
+    string,
+    Record<string, unknown>
+  >;
+  assert.deepEqual(Object.keys(self).sort(), [
+    'Config',
+    'Coord',
+    'DebugConfig',
+    'Member',
+    'Meta',
+    'Stats',
+  ]);
+  assert.equal(self.Config.Datacenter, 'dc7');
+  assert.equal(self.Config.NodeName, 'test-node');
+  assert.equal(self.Config.NodeID, 'abc');
+  assert.equal(self.Config.Server, true);
+  assert.equal(typeof self.Config.Version, 'string');
+  assert.equal((self.Stats.consul as Record<string, string>).leader_addr, '127.0.0.1:8300');
+  const members = JSON.parse((await request('GET', '/v1/agent/members')).text) as {
+    Name: string;
+    Status: number;
+    Tags: Record<string, string>;
+  }[];
+  assert.equal(members.length, 1);
+  assert.equal(members[0].Name, 'test-node');
+  assert.equal(members[0].Status, 1);
+  assert.equal(members[0].Tags.dc, 'dc7');
+});
+
+test('wrong methods are 405 with Allow, OPTIONS answers Allow, unknown paths 404', async (t) => {
+  const { request } = await startApi(t);
+  const post = await request('POST', '/v1/kv/k', 'x');
+  assert.equal(post.status, 405);
+  assert.equal(post.text, 'method POST not allowed');
+  assert.equal(post.headers.allow, 'OPTIONS,GET,PUT,DELETE');
+  const options = await request('OPTIONS', '/v1/kv/k');
+  assert.equal(options.status, 200);
+  assert.equal(options.headers.allow, 'OPTIONS,GET,PUT,DELETE');
+  assert.equal(options.text, '');
+  const txn = await request('GET', '/v1/txn');
+  assert.equal(txn.status, 405);
+  assert.equal(txn.headers.allow, 'OPTIONS,PUT');
+  const unknown = await request('GET', '/v1/nothing/here');
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.text, '404 page not found\n');
+});
+
+test('dev-mode pretty printing applies to every JSON answer', async (t) => {
+  const { request } = await startApi(t, { pretty: true });
+  assert.equal((await request('PUT', '/v1/kv/k', 'v')).text, 'true\n');
+  assert.equal((await request('GET', '/v1/status/leader')).text, '"127.0.0.1:8300"\n');
+  assert.equal((await request('GET', '/v1/kv/?keys')).text, '[\n    "k"\n]\n');
+});
+
+test('malformed requests get 4xx and the server keeps serving', async (t) => {
+  const { request, url, store } = await startApi(t);
+  assert.equal((await request('GET', '/v1/kv/%zz')).status, 400);
+  assert.equal((await request('GET', '/v1/kv/k?a=%zz')).status, 400);
+  assert.equal((await request('PUT', '/v1/session/create', '[1,2')).status, 400);
+  assert.equal((await request('PUT', '/v1/session/create', '{"Behavior":"explode"}')).status, 500);
+  assert.equal((await request('PUT', '/v1/txn', 'null')).status, 400);
+  assert.equal(
+    (await request('PUT', '/v1/txn', '[{"KV":{"Verb":"set","Key":"k","Flags":-1}}]')).status,
+    400,
+  );
+  // Garbage on the wire is a 400 from the HTTP parser.
+  const garbage = await new Promise<string>((resolve, reject) => {
+    const { port } = new URL(url);
+    const socket = connect(Number(port), '127.0.0.1', () =>
+      socket.write('NOT HTTP AT ALL\r\n\r\n'),
+    );
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (c: string) => (text += c));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+  assert.match(garbage, /^HTTP\/1\.1 400/);
+  // A store that throws a plain bug is a 500 with its message, and the server goes on.
+  const broken = await startApi(t, {
+    store: new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'kvGet') {
+          return () => {
+            throw new Error('boom');
+          };
+        }
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    }),
+  });
+  const res = await broken.request('GET', '/v1/kv/k');
+  assert.equal(res.status, 500);
+  assert.equal(res.text, 'boom');
+  assert.equal((await broken.request('GET', '/v1/status/leader')).status, 200);
+  assert.equal((await request('PUT', '/v1/kv/still', 'alive')).text, 'true');
+});
+
+test("paths with // are redirected like Go's ServeMux", async (t) => {
+  const { request } = await startApi(t);
+  const res = await request('GET', '/v1/kv/a//b?raw');
+  assert.equal(res.status, 301);
+  assert.equal(res.headers.location, '/v1/kv/a/b?raw');
+});
+
+test('an absolute-form request target is served by its path', async (t) => {
+  const { url, request } = await startApi(t);
+  await request('PUT', '/v1/kv/abs', 'olute');
+  const { port } = new URL(url);
+  const text = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () =>
+      socket.write(
+        `GET http://127.0.0.1:${port}/v1/kv/abs?raw HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      ),
+    );
+    let out = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (c: string) => (out += c));
+    socket.on('end', () => resolve(out));
+    socket.on('error', reject);
+  });
+  assert.match(text, /^HTTP\/1\.1 200 OK/);
+  assert.match(text, /\r\n\r\nolute$/);
+});
