@@ -8,15 +8,17 @@
  * used, to keep `confd -onetime` start-up lean.
  */
 import { hostname } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
 import type { Backend, BackendConfig } from './backends/types.js';
 import type { ConfdConfig } from './config.js';
-import type { Store } from './store/types.js';
 import type { TargetSyncer } from './reload/types.js';
-import { ConfdError, ErrorCode, errorMessage } from './errors.js';
+import { ConfdError, ErrorCode, errorMessage, isConfdError } from './errors.js';
 import type { Logger } from './log.js';
 import type { TemplateResource } from './resource.js';
 import { loadResources } from './resource.js';
 import type { TemplateEngine, TemplateEngineName } from './template/types.js';
+import type { Backoff } from './watcher/backoff.js';
+import { createBackoff } from './watcher/backoff.js';
 import { startIntervalLoop } from './watcher/interval-loop.js';
 import type { ResourceProcessor } from './watcher/processor.js';
 import { createProcessor } from './watcher/processor.js';
@@ -37,6 +39,8 @@ export interface DaemonOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** The clock for templates. Default Date.now. */
   now?: () => number;
+  /** Aborting it is close(): stop watching, finish the render in flight, close everything. */
+  signal?: AbortSignal;
 }
 
 /** Daemon is a configured confd run. */
@@ -129,31 +133,17 @@ async function loadEngine(name: TemplateEngineName): Promise<TemplateEngine> {
 }
 
 /**
- * guardFreshStore works around index 0 on a brand-new store: a blocking answer on an empty store
- * carries index 1 (Consul never sends 0), and so does the store's first write, so a watch parked
- * on index 1 would miss it. Real Consul has committed raft entries before any KV write, so its
- * first write has a higher index. While the store is empty, the first round of each subscription
- * answers 0 at once (the initial render) and the next one parks until the first KV write.
+ * isRetryable tells whether a failed watch-mode pass is worth retrying on a timer: the backend
+ * could not be read, or reload_cmd failed (the reload stays pending). Template and check_cmd
+ * failures need a change of keys or files, so they wait for the next change.
  */
-function guardFreshStore(backend: Backend, store: Store): Backend {
-  const seenEmpty = new WeakMap<AbortSignal, Set<string>>();
-  return {
-    name: backend.name,
-    getValues: (keys, signal) => backend.getValues(keys, signal),
-    close: () => backend.close(),
-    async watchPrefix(prefix, options) {
-      if (store.lastIndex === 0 && options.waitIndex === 0) {
-        let seen = seenEmpty.get(options.signal);
-        if (!seen) seenEmpty.set(options.signal, (seen = new Set()));
-        if (!seen.has(prefix)) {
-          seen.add(prefix);
-          return 0;
-        }
-        await store.waitForChange({ kind: 'table', table: 'kv' }, options.signal);
-      }
-      return backend.watchPrefix(prefix, options);
-    },
-  };
+function isRetryable(err: unknown): boolean {
+  return [
+    ErrorCode.BACKEND_UNREACHABLE,
+    ErrorCode.BACKEND_RESPONSE,
+    ErrorCode.RELOAD_COMMAND_FAILED,
+    ErrorCode.RELOAD_COMMAND_TIMEOUT,
+  ].some((code) => isConfdError(err, code));
 }
 
 /** createDaemon builds a daemon; nothing starts until run(). */
@@ -186,6 +176,9 @@ class ConfdDaemon implements Daemon {
     this.#logger = options.logger;
     this.#env = options.env;
     this.#now = options.now ?? Date.now;
+    const { signal } = options;
+    if (signal?.aborted) void this.close();
+    else signal?.addEventListener('abort', () => void this.close(), { once: true });
   }
 
   run(): Promise<number> {
@@ -317,7 +310,7 @@ class ConfdDaemon implements Daemon {
       const bound = await api.listen(port, host);
       this.#logger.info(`Store HTTP API listening on ${bound.address}:${bound.port}`);
     }
-    const backend = guardFreshStore(createEmbeddedBackend({ store }), store);
+    const backend = createEmbeddedBackend({ store });
     this.#closers.push(() => backend.close());
     return backend;
   }
@@ -348,18 +341,17 @@ class ConfdDaemon implements Daemon {
     return { resources: [...resources], errors: [...errors] };
   }
 
-  /** #processOne runs one pass of one resource, logging its error; returns the error text. */
+  /** #processOne runs one pass of one resource, logging its error; returns the error. */
   async #processOne(
     resource: TemplateResource,
     skipUnchanged: boolean,
-  ): Promise<string | undefined> {
+  ): Promise<{ error: unknown } | undefined> {
     try {
       await this.#processor?.process(resource, { skipUnchanged });
       return undefined;
-    } catch (err) {
-      const msg = errorMessage(err);
-      this.#logger.error(msg);
-      return msg;
+    } catch (error) {
+      this.#logger.error(errorMessage(error));
+      return { error };
     }
   }
 
@@ -371,7 +363,9 @@ class ConfdDaemon implements Daemon {
       last = err.message;
     }
     for (const resource of resources) {
-      last = (await this.#processOne(resource, false)) ?? last;
+      if (this.#stop.signal.aborted) break; // SIGINT/SIGTERM: stop after the resource in flight
+      const failed = await this.#processOne(resource, false);
+      if (failed) last = errorMessage(failed.error);
     }
     if (last !== undefined) {
       // confd: the last error is returned from Process and logged FATAL by main.
@@ -402,14 +396,37 @@ class ConfdDaemon implements Daemon {
   async #runWatch(): Promise<number> {
     const { resources, errors } = await this.#load();
     for (const err of errors) this.#logger.error(err.message);
-    if (resources.length === 0 && errors.length === 0) return 0; // confd: nothing to watch
-    this.#runner = createSerialRunner(async (id) => {
-      const resource = this.#resources.get(id);
-      if (resource && !this.#stop.signal.aborted) await this.#processOne(resource, true);
+    if (resources.length === 0) {
+      if (errors.length === 0) return 0; // confd: nothing to watch
+      // Nothing loaded at all: fatal, as confd is for any load error.
+      this.#logger.fatal(errors.at(-1)?.message ?? 'no template resources');
+      return 1;
+    }
+    // A pass that failed to read the backend, or whose reload_cmd failed, is retried with backoff:
+    // the subscription may see no other change for a long time (confd never retries, #671).
+    const retries = new Map<string, { backoff: Backoff; timer?: NodeJS.Timeout }>();
+    this.#closers.push(() => {
+      for (const r of retries.values()) clearTimeout(r.timer);
+      return Promise.resolve();
     });
+    const runner = createSerialRunner(async (id) => {
+      const resource = this.#resources.get(id);
+      if (!resource || this.#stop.signal.aborted) return;
+      const failed = await this.#processOne(resource, true);
+      let retry = retries.get(id);
+      if (!failed || !isRetryable(failed.error)) {
+        if (retry) clearTimeout(retry.timer);
+        retries.delete(id);
+        return;
+      }
+      if (!retry)
+        retries.set(id, (retry = { backoff: createBackoff({ baseMs: 1000, maxMs: 30_000 }) }));
+      clearTimeout(retry.timer);
+      retry.timer = setTimeout(() => void runner.schedule(id), retry.backoff.next());
+    });
+    this.#runner = runner;
     const wait = this.#config.wait;
     if (wait) {
-      const runner = this.#runner;
       this.#quiescence = createQuiescence({
         minMs: wait.minMs,
         maxMs: wait.maxMs,
@@ -417,11 +434,35 @@ class ConfdDaemon implements Daemon {
       });
     }
     this.#watch(resources);
+    await this.#watchTemplates(runner);
     await new Promise<void>((resolve) => {
       if (this.#stop.signal.aborted) resolve();
       else this.#stop.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     return 0;
+  }
+
+  /**
+   * #watchTemplates re-renders the resources of a template file when it changes on disk (editors
+   * rename temp files into place, hence `atomic` and `awaitWriteFinish`). conf.d changes still
+   * need SIGHUP, so that a half-written resource set is never picked up.
+   */
+  async #watchTemplates(runner: SerialRunner): Promise<void> {
+    const { watch } = await import('chokidar');
+    const watcher = watch(this.#config.templateDir, {
+      ignoreInitial: true,
+      atomic: true,
+      awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 },
+    });
+    this.#closers.push(() => watcher.close());
+    watcher.on('error', (err) => this.#logger.error(errorMessage(err)));
+    watcher.on('all', (_event, path) => {
+      const changed = resolvePath(path);
+      for (const resource of this.#resources.values()) {
+        if (resolvePath(resource.src) === changed) void runner.schedule(resource.file);
+      }
+    });
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   }
 
   /** #watch (re)starts the prefix subscriptions for a resource set. */
@@ -442,7 +483,7 @@ class ConfdDaemon implements Daemon {
   }
 
   async #reload(): Promise<boolean> {
-    if (this.#stop.signal.aborted || !this.#processor) return false;
+    if (this.#stop.signal.aborted || !this.#processor || this.#config.onetime) return false;
     const logger = this.#logger;
     logger.info('Received SIGHUP: reloading template resources');
     const { resources, errors } = await this.#load();

@@ -20,7 +20,10 @@ import type { Backend, WatchPrefixOptions } from './types.js';
 
 /** ConsulBackendOptions configures {@link createConsulBackend}. */
 export interface ConsulBackendOptions extends TlsFiles {
-  /** The node: `host:port`, or a URL `http(s)://host:port` whose scheme wins over {@link scheme}. */
+  /**
+   * The node: `host:port`, a URL `http(s)://host:port` whose scheme wins over {@link scheme}, or
+   * `unix:///path/to/socket`.
+   */
   node: string;
   /** `http` (default) or `https`: confd's -scheme is the consul client scheme. */
   scheme?: string | undefined;
@@ -69,10 +72,15 @@ export function consulOrigin(node: string, scheme = 'http'): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfdError(
       ErrorCode.CONFIG_FLAG,
-      `invalid -node "${node}" for consul: scheme must be http or https`,
+      `invalid -node "${node}" for consul: scheme must be http, https or unix`,
     );
   }
   return new URL(url.origin);
+}
+
+/** consulSocketPath returns the socket of a `unix:///path` node (consul/api's unix addresses). */
+export function consulSocketPath(node: string): string | undefined {
+  return node.startsWith('unix://') ? node.slice('unix://'.length) : undefined;
 }
 
 /** escapeKeyPath escapes a Consul key for the URL path as Go's url.URL does (keeps `/:@=+$,;&`). */
@@ -223,8 +231,13 @@ class ConsulBackend implements Backend {
 
 /** createConsulBackend builds the consul backend for one node (reads the TLS files, if any). */
 export async function createConsulBackend(options: ConsulBackendOptions): Promise<Backend> {
-  const origin = consulOrigin(options.node, options.scheme);
+  const socketPath = consulSocketPath(options.node);
+  // Over a unix socket the host part is irrelevant; consul/api sends `Host: localhost` too.
+  const origin = socketPath
+    ? new URL('http://localhost')
+    : consulOrigin(options.node, options.scheme);
   const tls = await loadTlsFiles(options);
-  const pool = new Pool(origin, tls ? { connect: { ...tls } } : {});
+  const connect = { ...tls, ...(socketPath ? { socketPath } : {}) };
+  const pool = new Pool(origin, Object.keys(connect).length > 0 ? { connect } : {});
   return new ConsulBackend(options, origin, pool);
 }

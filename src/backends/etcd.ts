@@ -43,6 +43,11 @@ export function etcdPrefixEnd(key: string): string {
   return b64('\0'); // all 0xff (or empty): every key
 }
 
+/** rangeStart is the base64 range start for a prefix; the empty prefix is etcd's `\0` (all keys). */
+function rangeStart(key: string): string {
+  return b64(key === '' ? '\0' : key);
+}
+
 /** etcdKeyMatches is confd's segment-aware filter: `k == key` or `k` starts with `key/`. */
 export function etcdKeyMatches(k: string, key: string): boolean {
   return k === key || k.startsWith(key.endsWith('/') ? key : `${key}/`);
@@ -99,7 +104,7 @@ class EtcdBackend implements Backend {
       const batch = distinct.slice(i, i + EtcdMaxTxnOps);
       const success = batch.map((key) => ({
         request_range: {
-          key: b64(key),
+          key: rangeStart(key),
           range_end: etcdPrefixEnd(key),
           ...(revision ? { revision } : {}),
         },
@@ -129,7 +134,7 @@ class EtcdBackend implements Backend {
     if (waitIndex === 0) {
       const answer = (await this.#gateway.call(
         '/v3/kv/range',
-        { key: b64(keys[0] ?? prefix), count_only: true },
+        { key: rangeStart(keys[0] ?? prefix), count_only: true },
         signal,
       )) as GatewayRange;
       return Number(answer.header?.revision ?? 0) || 1;
@@ -148,16 +153,17 @@ class EtcdBackend implements Backend {
   ): Promise<number> {
     const body = {
       create_request: {
-        key: b64(range),
+        key: rangeStart(range),
         range_end: etcdPrefixEnd(range),
         start_revision: String(waitIndex + 1),
       },
     };
     const response = await this.#gateway.open('/v3/watch', body, signal, true);
     let buffered = '';
+    response.body.setEncoding('utf8');
     try {
       for await (const chunk of response.body) {
-        buffered += (chunk as Buffer).toString();
+        buffered += chunk as string;
         let newline: number;
         while ((newline = buffered.indexOf('\n')) >= 0) {
           const line = buffered.slice(0, newline).trim();

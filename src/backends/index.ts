@@ -4,12 +4,6 @@
  */
 import { ConfdError, ErrorCode } from '../errors.js';
 import type { Store } from '../store/types.js';
-import { createConsulBackend } from './consul.js';
-import { createEmbeddedBackend } from './embedded.js';
-import { createEnvBackend } from './env.js';
-import { createEtcdBackend } from './etcd.js';
-import { createFileBackend } from './file.js';
-import { createRedisBackend } from './redis.js';
 import type { Backend, BackendConfig, BackendDeps } from './types.js';
 
 /** SupportedBackends are the -backend names this build implements. */
@@ -104,7 +98,10 @@ export async function createBackend(
     ? { username: config.username ?? '', password: config.password ?? '' }
     : undefined;
   switch (name) {
-    case 'consul':
+    // Each backend module is imported only when chosen: start-up stays lean and ioredis, undici
+    // and chokidar load only for the backends that use them.
+    case 'consul': {
+      const { createConsulBackend } = await import('./consul.js');
       // confd ignores -auth-token for consul (issue #146); we send it, else $CONSUL_HTTP_TOKEN.
       return createConsulBackend({
         ...tlsFiles,
@@ -114,14 +111,22 @@ export async function createBackend(
         basicAuth: consulBasicAuth(config, deps.env),
         logger: deps.logger,
       });
+    }
     case 'etcd':
-    case 'etcdv3':
+    case 'etcdv3': {
+      const { createEtcdBackend } = await import('./etcd.js');
       return createEtcdBackend({ ...tlsFiles, nodes, basicAuth, logger: deps.logger, name });
-    case 'env':
+    }
+    case 'env': {
+      const { createEnvBackend } = await import('./env.js');
       return createEnvBackend({ env: deps.env });
-    case 'file':
+    }
+    case 'file': {
+      const { createFileBackend } = await import('./file.js');
       return createFileBackend({ files: config.files, filter: config.filter, logger: deps.logger });
-    case 'redis':
+    }
+    case 'redis': {
+      const { createRedisBackend } = await import('./redis.js');
       // confd quirk: the redis password is the -client-key value.
       return createRedisBackend({
         nodes,
@@ -129,13 +134,16 @@ export async function createBackend(
         separator: config.separator,
         logger: deps.logger,
       });
-    case 'embedded':
+    }
+    case 'embedded': {
       if (!deps.store) {
         throw new ConfdError(
           ErrorCode.BACKEND_UNSUPPORTED,
           'backend embedded needs the bundled store (run it from the daemon with an agent)',
         );
       }
+      const { createEmbeddedBackend } = await import('./embedded.js');
       return createEmbeddedBackend({ store: deps.store });
+    }
   }
 }

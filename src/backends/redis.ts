@@ -11,13 +11,14 @@
  *   with `CONFIG SET notify-keyspace-events` when the server allows it.
  */
 import { existsSync } from 'node:fs';
-import { Redis } from 'ioredis';
-import type { RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { abortError, ConfdError, ErrorCode, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { throwIfAborted } from './abort.js';
-import { createRedisKeyMapper, escapeRedisGlob, parseRedisNode } from './redis-keys.js';
-import type { RedisAddress, RedisKeyMapper } from './redis-keys.js';
+import { connectError, connectRedis, isConnectionLoss } from './redis-connect.js';
+import type { RedisConnection } from './redis-connect.js';
+import { createRedisKeyMapper, escapeRedisGlob } from './redis-keys.js';
+import type { RedisKeyMapper } from './redis-keys.js';
 import type { Backend, WatchPrefixOptions } from './types.js';
 
 /** RedisBackendOptions configures {@link createRedisBackend}. */
@@ -32,76 +33,10 @@ export interface RedisBackendOptions {
   exists?: ((path: string) => boolean) | undefined;
 }
 
-interface Connection {
-  client: Redis;
-  address: RedisAddress;
-}
-
 interface PatternState {
   /** The sequence number of the last event on this pattern (0: none yet). */
   lastSeq: number;
   waiters: Set<(failure?: Error) => void>;
-}
-
-const unreachableCodes = new Set([
-  'ECONNREFUSED',
-  'ENOENT',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ECONNRESET',
-  'EACCES',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-]);
-
-const syscallTexts: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EHOSTUNREACH: 'no route to host',
-};
-
-/** isConnectionLoss tells a dropped or unusable connection from an error answer of the server. */
-function isConnectionLoss(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && unreachableCodes.has(code)) return true;
-  return (
-    err instanceof Error &&
-    /Connection is closed|Stream isn't writeable|Command timed out/.test(err.message)
-  );
-}
-
-/** connectError words a failed dial as redigo/Go does: `dial tcp 127.0.0.1:1: connect: connection refused`. */
-function connectError(address: RedisAddress, err: unknown): ConfdError {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && unreachableCodes.has(code)) {
-    const text = syscallTexts[code];
-    const net = address.network === 'unix' ? 'unix' : 'tcp';
-    const where = address.network === 'unix' ? address.path : `${address.host}:${address.port}`;
-    return new ConfdError(
-      ErrorCode.BACKEND_UNREACHABLE,
-      text
-        ? `dial ${net} ${where}: connect: ${text}`
-        : `dial ${net} ${where}: ${errorMessage(err)}`,
-      { cause: err },
-    );
-  }
-  if (err instanceof Error && /^connect ETIMEDOUT|Connection is closed/.test(err.message)) {
-    return new ConfdError(
-      ErrorCode.BACKEND_UNREACHABLE,
-      `redis ${address.address}: ${err.message}`,
-      {
-        cause: err,
-      },
-    );
-  }
-  return new ConfdError(
-    ErrorCode.BACKEND_RESPONSE,
-    `redis ${address.address}: ${errorMessage(err)}`,
-    {
-      cause: err,
-    },
-  );
 }
 
 /** RedisBackend reads keys from redis and watches keyspace notifications. */
@@ -112,9 +47,10 @@ class RedisBackend implements Backend {
   readonly #keys: RedisKeyMapper;
   readonly #logger: Logger | undefined;
   readonly #exists: (path: string) => boolean;
-  #main: Connection | undefined;
-  #sub: Connection | undefined;
-  #subConnecting: Promise<Connection> | undefined;
+  #main: RedisConnection | undefined;
+  #mainConnecting: Promise<RedisConnection> | undefined;
+  #sub: RedisConnection | undefined;
+  #subConnecting: Promise<RedisConnection> | undefined;
   readonly #patterns = new Map<string, PatternState>();
   #seq = 1;
   #closing: Promise<void> | undefined;
@@ -222,50 +158,38 @@ class RedisBackend implements Backend {
   }
 
   /** #connection returns the command connection, (re)connecting through the nodes in order. */
-  async #connection(): Promise<Connection> {
-    if (this.#closing) throw new ConfdError(ErrorCode.ABORTED, 'redis backend is closed');
-    if (this.#main && this.#main.client.status === 'ready') return this.#main;
-    this.#main?.client.disconnect();
-    this.#main = undefined;
-    const conn = await this.#connect(true);
-    this.#main = conn;
-    await this.#enableNotifications(conn.client);
-    return conn;
+  #connection(): Promise<RedisConnection> {
+    if (this.#closing) {
+      return Promise.reject(new ConfdError(ErrorCode.ABORTED, 'redis backend is closed'));
+    }
+    if (this.#main && this.#main.client.status === 'ready') return Promise.resolve(this.#main);
+    // Concurrent callers (several resources at once) share one connection attempt.
+    this.#mainConnecting ??= (async () => {
+      try {
+        this.#main?.client.disconnect();
+        this.#main = undefined;
+        const conn = await connectRedis(this.#nodes, this.#connectOptions(5000));
+        if (this.#closing) {
+          conn.client.disconnect();
+          throw new ConfdError(ErrorCode.ABORTED, 'redis backend is closed');
+        }
+        this.#main = conn;
+        await this.#enableNotifications(conn.client);
+        return conn;
+      } finally {
+        this.#mainConnecting = undefined;
+      }
+    })();
+    return this.#mainConnecting;
   }
 
-  async #connect(timeouts: boolean): Promise<Connection> {
-    let lastError: ConfdError | undefined;
-    for (const node of this.#nodes) {
-      const address = parseRedisNode(node, this.#exists);
-      this.#logger?.debug(`Trying to connect to redis node ${address.address}`);
-      const options: RedisOptions = {
-        db: address.db,
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-        connectTimeout: 1000,
-        // confd's 1 s read timeout on the command connection; none on the subscription.
-        ...(timeouts ? { commandTimeout: 5000 } : {}),
-        ...(this.#password ? { password: this.#password } : {}),
-        ...(address.network === 'unix'
-          ? { path: address.path }
-          : { host: address.host, port: address.port }),
-      };
-      const client = new Redis(options);
-      let lastEvent: unknown;
-      client.on('error', (err: unknown) => {
-        lastEvent = err;
-      });
-      try {
-        await client.connect();
-        return { client, address };
-      } catch (err) {
-        client.disconnect();
-        lastError = connectError(address, lastEvent ?? err);
-      }
-    }
-    throw lastError ?? new ConfdError(ErrorCode.CONFIG_FLAG, 'redis: no -node given');
+  #connectOptions(commandTimeout: number | undefined) {
+    return {
+      password: this.#password,
+      commandTimeout,
+      logger: this.#logger,
+      exists: this.#exists,
+    };
   }
 
   /** #enableNotifications turns on keyspace events (K + all classes) if the server lets us. */
@@ -282,12 +206,12 @@ class RedisBackend implements Backend {
   }
 
   /** #subscriber returns the subscription connection, creating it on first use. */
-  #subscriber(): Promise<Connection> {
+  #subscriber(): Promise<RedisConnection> {
     if (this.#sub && this.#sub.client.status === 'ready') return Promise.resolve(this.#sub);
     this.#subConnecting ??= (async () => {
       try {
         await this.#connection(); // also enables the notifications
-        const conn = await this.#connect(false);
+        const conn = await connectRedis(this.#nodes, this.#connectOptions(undefined));
         if (this.#closing) {
           conn.client.disconnect();
           throw new ConfdError(ErrorCode.ABORTED, 'redis backend is closed');
@@ -312,7 +236,7 @@ class RedisBackend implements Backend {
     for (const wake of waiters) wake();
   }
 
-  #onSubscriberEnd(conn: Connection): void {
+  #onSubscriberEnd(conn: RedisConnection): void {
     if (this.#sub !== conn) return;
     this.#sub = undefined;
     const failure = this.#closing

@@ -44,6 +44,11 @@ export const agentFlags: readonly FlagSpec[] = [
     usage: 'Sets the HTTP API port to listen on (0 = any free port). Default 8500.',
   },
   {
+    name: 'dns-port',
+    kind: 'int',
+    usage: 'DNS port to use (UDP and TCP; 0 = any free port, -1 disables). Default 8600.',
+  },
+  {
     name: 'node',
     kind: 'string',
     placeholder: 'string',
@@ -123,6 +128,30 @@ export interface AgentConfig {
   readonly maxQueryTimeMs: number;
   /** Unknown keys met in config files, as `file: key` (warned about, then ignored). */
   readonly ignoredKeys: readonly string[];
+  /** The DNS port (UDP and TCP); -1 = DNS disabled. */
+  readonly dnsPort: number;
+  /** `service` / `services` entries of config files, in load order, with their file. */
+  readonly serviceDefinitions: readonly ConfigDefinition[];
+  /** Top-level `check` / `checks` entries of config files, in load order, with their file. */
+  readonly checkDefinitions: readonly ConfigDefinition[];
+  /** enable_script_checks or enable_local_script_checks. */
+  readonly enableScriptChecks: boolean;
+  /** dns_config: only_passing, udp_answer_limit, enable_truncate; and `domain`. */
+  readonly dns: DnsSettings;
+}
+
+/** DnsSettings are the DNS options of the agent configuration. */
+export interface DnsSettings {
+  readonly domain: string;
+  readonly onlyPassing: boolean;
+  readonly udpAnswerLimit: number;
+  readonly enableTruncate: boolean;
+}
+
+/** ConfigDefinition is one service or check definition read from a config file. */
+export interface ConfigDefinition {
+  readonly file: string;
+  readonly definition: unknown;
 }
 
 /** configError builds the CONFIG_INVALID error whose message Consul prints after `==> `. */
@@ -148,6 +177,12 @@ interface FileLayer {
   disableKvKeyValidation?: boolean;
   defaultQueryTime?: string;
   maxQueryTime?: string;
+  dnsPort?: number;
+  enableScriptChecks?: boolean;
+  services?: ConfigDefinition[];
+  checks?: ConfigDefinition[];
+  domain?: string;
+  dnsConfig?: { onlyPassing?: boolean; udpAnswerLimit?: number; enableTruncate?: boolean };
 }
 
 type Json = Record<string, unknown>;
@@ -218,10 +253,48 @@ function parseConfigFile(file: string, ignored: string[]): FileLayer {
       case 'max_query_time':
         layer.maxQueryTime = s(key, v);
         break;
+      case 'service':
+      case 'services':
+      case 'check':
+      case 'checks': {
+        // Service and check definitions (Consul's -config-dir agent services); lists append.
+        const list = key.endsWith('s') ? v : [v];
+        if (!Array.isArray(list) || !list.every(isObject)) {
+          throw configError(
+            `Error parsing ${file}: ${key}: expected ${key.endsWith('s') ? 'a list of objects' : 'an object'}`,
+          );
+        }
+        const target = key.startsWith('service') ? (layer.services ??= []) : (layer.checks ??= []);
+        for (const definition of list) target.push({ file, definition });
+        break;
+      }
+      case 'domain':
+        layer.domain = s(key, v);
+        break;
+      case 'dns_config': {
+        if (!isObject(v))
+          throw configError(`Error parsing ${file}: dns_config: expected an object`);
+        const dns: NonNullable<FileLayer['dnsConfig']> = {};
+        for (const [dk, dv] of Object.entries(v)) {
+          if (dk === 'only_passing') dns.onlyPassing = b('dns_config.only_passing', dv);
+          else if (dk === 'enable_truncate')
+            dns.enableTruncate = b('dns_config.enable_truncate', dv);
+          else if (dk === 'udp_answer_limit') {
+            dns.udpAnswerLimit = n('dns_config.udp_answer_limit', dv);
+          } else ignored.push(`${file}: dns_config.${dk}`);
+        }
+        layer.dnsConfig = dns;
+        break;
+      }
+      case 'enable_script_checks':
+      case 'enable_local_script_checks':
+        layer.enableScriptChecks = (layer.enableScriptChecks ?? false) || b(key, v);
+        break;
       case 'ports': {
         if (!isObject(v)) throw configError(`Error parsing ${file}: ports: expected an object`);
         for (const [pk, pv] of Object.entries(v)) {
           if (pk === 'http') layer.httpPort = n('ports.http', pv);
+          else if (pk === 'dns') layer.dnsPort = n('ports.dns', pv);
           else ignored.push(`${file}: ports.${pk}`);
         }
         break;
@@ -284,7 +357,12 @@ export function resolveAgentConfig(
   for (const { name, value } of order) {
     if (name !== 'config-file' && name !== 'config-dir') continue;
     const files = name === 'config-file' ? [String(value)] : configDirFiles(String(value));
-    for (const file of files) Object.assign(merged, parseConfigFile(file, ignored));
+    for (const file of files) {
+      const layer = parseConfigFile(file, ignored);
+      const services = [...(merged.services ?? []), ...(layer.services ?? [])];
+      const checks = [...(merged.checks ?? []), ...(layer.checks ?? [])];
+      Object.assign(merged, layer, { services, checks });
+    }
   }
   const flag = <T>(name: string): T | undefined => values.get(name) as T | undefined;
   const dev = flag<boolean>('dev') ?? false;
@@ -303,6 +381,10 @@ export function resolveAgentConfig(
   const httpPort = flag<number>('http-port') ?? merged.httpPort ?? 8500;
   if (httpPort < 0 || httpPort > 65535) {
     throw configError(`http port ${httpPort} is out of range (0-65535)`);
+  }
+  const dnsPort = flag<number>('dns-port') ?? merged.dnsPort ?? 8600;
+  if (dnsPort < -1 || dnsPort > 65535) {
+    throw configError(`dns port ${dnsPort} is out of range (-1-65535)`);
   }
   const clientAddr = (flag<string>('client') ?? merged.clientAddr ?? '127.0.0.1').trim();
   if (clientAddr === '') throw configError('client_addr cannot be empty');
@@ -343,5 +425,15 @@ export function resolveAgentConfig(
     defaultQueryTimeMs,
     maxQueryTimeMs,
     ignoredKeys: ignored,
+    dnsPort,
+    serviceDefinitions: merged.services ?? [],
+    checkDefinitions: merged.checks ?? [],
+    enableScriptChecks: merged.enableScriptChecks ?? false,
+    dns: {
+      domain: (merged.domain ?? 'consul').replace(/^\.+|\.+$/g, '') || 'consul',
+      onlyPassing: merged.dnsConfig?.onlyPassing ?? false,
+      udpAnswerLimit: Math.max(1, merged.dnsConfig?.udpAnswerLimit ?? 3),
+      enableTruncate: merged.dnsConfig?.enableTruncate ?? false,
+    },
   });
 }

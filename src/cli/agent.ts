@@ -15,6 +15,8 @@ import type { AgentConfig } from './agent-config.js';
 import { agentFlags, resolveAgentConfig } from './agent-config.js';
 import { formatFlagUsage, parseGoFlags } from './agent-flags.js';
 import { createAgentLogger } from './agent-log.js';
+import { startAgentServices, type AgentServices } from './agent-services.js';
+import { isCatalogStore } from '../store/catalog/catalog-store.js';
 import { lockDataDir } from './agent-lock.js';
 import type { Logger } from '../log.js';
 import type { CommandIo } from './io.js';
@@ -48,7 +50,13 @@ function nodeIdFor(config: AgentConfig): string {
   return id;
 }
 
-function banner(config: AgentConfig, nodeId: string, address: string, port: number): string {
+function banner(
+  config: AgentConfig,
+  nodeId: string,
+  address: string,
+  port: number,
+  dnsPort: number,
+): string {
   const cluster = config.bindAddr === '0.0.0.0' ? '127.0.0.1' : config.bindAddr;
   const rows: [string, string][] = [
     ['Version', `'${consulVersion}'`],
@@ -57,7 +65,10 @@ function banner(config: AgentConfig, nodeId: string, address: string, port: numb
     ['Node name', `'${config.nodeName}'`],
     ['Datacenter', `'${config.datacenter}' (Segment: '<all>')`],
     ['Server', `true (Bootstrap: ${config.bootstrap || config.dev})`],
-    ['Client Addr', `[${address}] (HTTP: ${port}, HTTPS: -1, gRPC: -1, gRPC-TLS: -1, DNS: -1)`],
+    [
+      'Client Addr',
+      `[${address}] (HTTP: ${port}, HTTPS: -1, gRPC: -1, gRPC-TLS: -1, DNS: ${dnsPort})`,
+    ],
     ['Cluster Addr', `${cluster} (LAN: 8301, WAN: 8302)`],
     ['Gossip Encryption', 'false'],
     ['Auto-Encrypt-TLS', 'false'],
@@ -111,10 +122,20 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
  * exit 1 (a stuck shutdown can still be interrupted). SIGHUP, which Consul answers with a config
  * reload, is logged and otherwise ignored instead of killing the agent.
  */
-function waitForStopSignal(io: CommandIo): { promise: Promise<NodeJS.Signals>; dispose(): void } {
+function waitForStopSignal(io: CommandIo): {
+  promise: Promise<NodeJS.Signals | 'leave'>;
+  leave(): void;
+  dispose(): void;
+} {
   let caught = false;
   let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
-  const promise = new Promise<NodeJS.Signals>((resolve) => {
+  let leave = () => {};
+  const promise = new Promise<NodeJS.Signals | 'leave'>((resolve) => {
+    leave = () => {
+      if (caught) return;
+      caught = true;
+      resolve('leave');
+    };
     onSignal = (signal) => {
       if (caught) {
         io.stderr(`==> Caught second signal ${signal}. Exiting\n`);
@@ -132,6 +153,7 @@ function waitForStopSignal(io: CommandIo): { promise: Promise<NodeJS.Signals>; d
   process.on('SIGHUP', onHangup);
   return {
     promise,
+    leave: () => leave(),
     dispose: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -144,7 +166,7 @@ async function serve(
   config: AgentConfig,
   io: CommandIo,
   logger: Logger,
-  stopSignal: { promise: Promise<NodeJS.Signals> },
+  stopSignal: { promise: Promise<NodeJS.Signals | 'leave'>; leave(): void },
 ): Promise<number> {
   let nodeId: string;
   let unlock = () => {};
@@ -177,6 +199,20 @@ async function serve(
   }
 
   const serverHost = config.bindAddr === '0.0.0.0' ? '127.0.0.1' : config.bindAddr;
+  let discovery: AgentServices;
+  try {
+    discovery = await startAgentServices(config, {
+      nodeId,
+      address: serverHost,
+      catalog: isCatalogStore(store) ? store : undefined,
+      logger: createAgentLogger({ level: config.logLevel, name: 'agent', write: io.stdout }),
+    });
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    unlock();
+    io.stderr(`==> ${errorMessage(err)}\n`);
+    return 1;
+  }
   const api: HttpApi = createHttpApi({
     store,
     logger: createAgentLogger({ level: config.logLevel, name: 'agent.http', write: io.stdout }),
@@ -193,6 +229,8 @@ async function serve(
     maxQueryTimeMs: config.maxQueryTimeMs,
     serverAddr: `${serverHost}:8300`,
     debugConfig: { DataDir: config.dataDir ?? '' },
+    onLeave: () => stopSignal.leave(),
+    services: discovery.services,
   });
 
   const [host = '127.0.0.1', ...more] = config.clientAddr.split(/\s+/);
@@ -200,6 +238,7 @@ async function serve(
   try {
     bound = await api.listen(config.httpPort, host);
   } catch (err) {
+    await discovery.close();
     await store.close().catch(() => undefined);
     unlock();
     io.stderr(
@@ -214,22 +253,30 @@ async function serve(
       logger.error(`cannot write pid file: ${errorMessage(err)}`);
     }
   }
-  io.stdout(banner(config, nodeId, bound.address, bound.port));
+  const dnsPort = await discovery.startDns(host);
+  io.stdout(banner(config, nodeId, bound.address, bound.port, dnsPort));
   if (more.length > 0) logger.warn(`only the first client address is served: ${host}`);
   logger.info(`Started HTTP server: address=${bound.address}:${bound.port} network=tcp`);
   logger.info(`New leader elected: payload=${config.nodeName}`);
   io.stdout('==> Consul agent running!\n');
 
-  const signalName = await stopSignal.promise;
-  io.stdout(`==> Caught signal: ${signalName === 'SIGINT' ? 'interrupt' : 'terminated'}\n`);
+  const reason = await stopSignal.promise;
+  if (reason === 'leave') io.stdout('==> Gracefully shutting down agent...\n');
+  else io.stdout(`==> Caught signal: ${reason === 'SIGINT' ? 'interrupt' : 'terminated'}\n`);
   logger.info('Requesting shutdown');
   let code = 0;
   try {
     await api.close();
     logger.info('Endpoints down');
+  } catch (err) {
+    logger.error(`closing the HTTP API failed: ${errorMessage(err)}`);
+    code = 1;
+  }
+  await discovery.close();
+  try {
     await store.close();
   } catch (err) {
-    logger.error(`shutdown failed: ${errorMessage(err)}`);
+    logger.error(`closing the store failed: ${errorMessage(err)}`);
     code = 1;
   }
   unlock();

@@ -48,63 +48,61 @@ const FLAGS: Record<string, FlagSpec> = {
   'auth-type': str('authType', 'Vault auth type (unsupported backend)'),
   backend: str('backend', 'backend to use: embedded, consul, etcd, etcdv3, redis, env, file, ...'),
   'basic-auth': bool('basicAuth', 'use HTTP basic auth with -username and -password'),
-  'client-ca-keys': str('clientCaKeys', 'the client CA key file (env CONFD_CLIENT_CAKEYS)'),
-  'client-cert': str('clientCert', 'the client cert file (env CONFD_CLIENT_CERT)'),
+  'client-ca-keys': str('clientCaKeys', 'CA certificate file for TLS (env CONFD_CLIENT_CAKEYS)'),
+  'client-cert': str('clientCert', 'TLS client certificate file (env CONFD_CLIENT_CERT)'),
   'client-insecure': bool(
     'clientInsecure',
     'accepted for compatibility; has no effect, as in confd',
   ),
-  'client-key': str('clientKey', 'the client key file (env CONFD_CLIENT_KEY; the redis password)'),
+  'client-key': str('clientKey', 'TLS client key file (env CONFD_CLIENT_KEY); the redis password'),
   'command-timeout': {
     kind: 'duration',
     field: 'commandTimeout',
     usage: 'kill check_cmd/reload_cmd after this long',
     shownDefault: DEFAULTS.commandTimeout,
   },
-  confdir: str('confdir', 'confd conf directory'),
-  'config-file': str('configFile', 'the confd config file'),
+  confdir: str('confdir', 'root directory holding conf.d/ and templates/'),
+  'config-file': str('configFile', 'TOML file with default settings (skipped when absent)'),
   'data-dir': str('dataDir', 'embedded store data directory (in memory when empty)'),
-  file: { kind: 'list', field: 'files', usage: 'the YAML file to watch for changes (repeatable)' },
-  filter: str('filter', 'files filter (only used with -backend=file)'),
+  file: {
+    kind: 'list',
+    field: 'files',
+    usage: 'YAML file or directory for the file backend (repeatable)',
+  },
+  filter: str('filter', 'glob on file names when the file backend walks a directory'),
   interval: {
     kind: 'int',
     field: 'interval',
-    usage: 'backend polling interval in seconds',
+    usage: 'seconds between passes when neither -watch nor -onetime is set',
     shownDefault: String(DEFAULTS.interval),
   },
-  'keep-stage-file': bool('keepStageFile', 'keep staged files'),
+  'keep-stage-file': bool('keepStageFile', 'do not delete the staged copy of a target'),
   'log-format': str('logFormat', 'log line format: text or json'),
-  'log-level': str('logLevel', 'level which confd should log messages'),
-  node: { kind: 'list', field: 'nodes', usage: 'list of backend nodes (repeatable)' },
-  noop: bool('noop', 'only show pending changes'),
-  onetime: bool('onetime', 'run once and exit'),
-  password: str('password', 'the password to authenticate with (basic auth, vault userpass)'),
+  'log-level': str('logLevel', 'least severe level logged: debug, info, warn, error, ...'),
+  node: { kind: 'list', field: 'nodes', usage: 'backend address (repeatable)' },
+  noop: bool('noop', 'compare and log differences, never write targets'),
+  onetime: bool('onetime', 'render every resource once, then exit'),
+  password: str('password', 'password for -basic-auth'),
   path: str('path', 'Vault mount path of the auth method (unsupported backend)'),
-  prefix: str('prefix', 'key path prefix; replaces every resource prefix'),
+  prefix: str('prefix', 'key prefix that replaces every resource prefix'),
   'role-id': str('roleId', 'Vault role-id (unsupported backend)'),
-  scheme: str(
-    'scheme',
-    'the backend URI scheme for nodes retrieved from DNS SRV records and consul (http or https)',
-  ),
+  scheme: str('scheme', 'http or https: for SRV-discovered nodes and the consul client'),
   'secret-id': str('secretId', 'Vault secret-id (unsupported backend)'),
-  separator: str(
-    'separator',
-    'the separator to replace "/" with when looking up keys in the backend (redis only)',
-  ),
-  'srv-domain': str('srvDomain', 'the name of the resource record'),
-  'srv-record': str('srvRecord', 'the SRV record to search for backends nodes'),
+  separator: str('separator', 'redis: use this instead of "/" between key segments'),
+  'srv-domain': str('srvDomain', 'domain whose _<backend>._tcp SRV record lists the nodes'),
+  'srv-record': str('srvRecord', 'SRV record listing the backend nodes (overrides -node)'),
   'store-addr': str('storeAddr', 'address of the embedded store HTTP API'),
-  'sync-only': bool('syncOnly', 'sync without check_cmd and reload_cmd'),
-  table: str('table', 'the name of the DynamoDB table (unsupported backend)'),
+  'sync-only': bool('syncOnly', 'install targets but run neither check_cmd nor reload_cmd'),
+  table: str('table', 'DynamoDB table (unsupported backend)'),
   'user-id': str('userId', 'Vault user-id (unsupported backend)'),
-  username: str('username', 'the username to authenticate as (basic auth, vault userpass)'),
-  version: { kind: 'bool', usage: 'print version and exit' },
+  username: str('username', 'user name for -basic-auth'),
+  version: { kind: 'bool', usage: 'print the version and exit' },
   wait: {
     kind: 'wait',
     field: 'wait',
     usage: 'batch changes for min[:max] (e.g. 2s:10s) before rendering in -watch mode',
   },
-  watch: bool('watch', 'enable watch support'),
+  watch: bool('watch', 'render again whenever the backend reports a change'),
 };
 
 /** ParsedFlags is the outcome of {@link parseFlags}. */
@@ -302,11 +300,18 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
 async function runDaemon(config: ConfdConfig, logger: Logger, io: CommandIo): Promise<number> {
   const { createDaemon } = await import('../daemon.js');
   const daemon = createDaemon({ config, logger, env: io.env });
+  let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signal === 'SIGHUP') {
       void daemon.reload();
       return;
     }
+    if (stopping) {
+      // A second interrupt while the render in flight finishes: give up at once.
+      logger.warn(`Captured a second ${signal}. Exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
     logger.info(`Captured ${signal === 'SIGINT' ? 'interrupt' : 'terminated'}. Exiting...`);
     void daemon.close();
   };

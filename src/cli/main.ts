@@ -10,6 +10,9 @@ type CommandModule = { run(argv: string[], io: CommandIo): Promise<number> };
 const subcommands: Record<string, () => Promise<CommandModule>> = {
   agent: () => import('./agent.js'),
   kv: () => import('./kv.js'),
+  catalog: () => import('./catalog-cmd.js'),
+  services: () => import('./services-cmd.js'),
+  members: () => import('./members-cmd.js'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,5 +1,4 @@
 /** Running `check_cmd`/`reload_cmd` through `/bin/sh -c`, with confd's logging and a timeout. */
-import { execa } from 'execa';
 import { ConfdError, ErrorCode, abortError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { goQuote } from './go-format.js';
@@ -61,6 +60,8 @@ export function createCommandRunner(options: CommandRunnerOptions): CommandRunne
   async function run(cmd: string, { signal }: RunCommandOptions = {}): Promise<void> {
     if (signal?.aborted) throw abortError(signal);
     logger.debug(`Running ${cmd}`);
+    // execa is loaded on the first command only: most passes run none, and it is costly to load.
+    const { execa } = await import('execa');
     const child = execa(shell, ['-c', cmd], {
       shell: false,
       stdin: 'ignore', // Go's exec gives the child /dev/null

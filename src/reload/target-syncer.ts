@@ -1,7 +1,6 @@
 /** The per-resource install step: stage, compare, check, swap, reload (confd's `sync()`). */
 import { stat, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { ConfdError, ErrorCode, abortError, errorMessage, isConfdError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createCommandRunner } from './command-runner.js';
@@ -46,12 +45,20 @@ function invalidRequest(request: SyncRequest): string | undefined {
   return undefined;
 }
 
-/** Renders a unified diff, or a one-liner for content that is not text. */
-function unifiedDiff(dest: string, comparison: Comparison, next: Uint8Array): string {
+/**
+ * Renders a unified diff, or a one-liner for content that is not text. `diff` is imported only in
+ * -noop mode, to keep start-up lean.
+ */
+async function unifiedDiff(
+  dest: string,
+  comparison: Comparison,
+  next: Uint8Array,
+): Promise<string> {
   const before = comparison.current ?? Buffer.alloc(0);
   if (before.includes(0) || Buffer.from(next).includes(0)) {
     return `Binary files ${dest} and rendered content differ\n`;
   }
+  const { createTwoFilesPatch, FILE_HEADERS_ONLY } = await import('diff');
   return createTwoFilesPatch(
     comparison.exists ? dest : '/dev/null',
     dest,
@@ -131,7 +138,7 @@ export function createTargetSyncer(options: TargetSyncerOptions): TargetSyncer {
         logger.warn(`Noop mode enabled. ${dest} will not be modified`);
         const result: SyncResult = { changed: comparison.changed, updated: false, reloaded: false };
         if (comparison.contentChanged) {
-          result.diff = unifiedDiff(dest, comparison, content);
+          result.diff = await unifiedDiff(dest, comparison, content);
           logger.info(`Noop diff of ${dest}:\n${result.diff.trimEnd()}`);
         }
         return { ...result, ...kept };

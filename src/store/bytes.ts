@@ -144,9 +144,11 @@ export class ByteReader {
 
   u64(): bigint {
     this.#need(8);
-    const v = this.#buf.readBigUInt64LE(this.#pos);
+    const at = this.#pos;
     this.#pos += 8;
-    return v;
+    // Most flags are 0: share one constant instead of allocating a BigInt per record.
+    if (this.#buf.readUInt32LE(at) === 0 && this.#buf.readUInt32LE(at + 4) === 0) return 0n;
+    return this.#buf.readBigUInt64LE(at);
   }
 
   str(): string {

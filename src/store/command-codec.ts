@@ -6,6 +6,7 @@ import { ConfdError, ErrorCode } from '../errors.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 import type { Command, KvSetMode, SessionRecord, TxnOpRecord } from './commands.js';
 import type { LogRecord } from './durable-log.js';
+import { isCatalogCommand, type CatalogCommand } from './catalog/types.js';
 import type { TxnKvVerb } from './types.js';
 
 const TYPE = {
@@ -16,6 +17,9 @@ const TYPE = {
   'session-create': 5,
   'session-destroy': 6,
   'tombstone-reap': 7,
+  'catalog-register': 8,
+  'catalog-deregister': 9,
+  'check-status': 10,
 } as const;
 
 const MODES: readonly KvSetMode[] = ['set', 'cas', 'acquire', 'release'];
@@ -88,6 +92,12 @@ export function encodeRecord(w: ByteWriter, record: LogRecord): void {
     case 'tombstone-reap':
       w.f64(c.upTo);
       return;
+    case 'catalog-register':
+    case 'catalog-deregister':
+    case 'check-status':
+      // Catalog commands are rare next to KV writes: plain JSON keeps them simple.
+      w.str(JSON.stringify(c));
+      return;
   }
 }
 
@@ -159,6 +169,21 @@ export function decodeRecord(r: ByteReader): LogRecord {
     case TYPE['tombstone-reap']:
       command = { type: 'tombstone-reap', upTo: r.f64() };
       break;
+    case TYPE['catalog-register']:
+    case TYPE['catalog-deregister']:
+    case TYPE['check-status']: {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(r.str());
+      } catch (err) {
+        throw new ConfdError(ErrorCode.STORE_CORRUPT, 'bad catalog record', { cause: err });
+      }
+      if (typeof parsed !== 'object' || parsed === null || !isCatalogCommand(parsed as Command)) {
+        bad('bad catalog record');
+      }
+      command = parsed as CatalogCommand;
+      break;
+    }
     default:
       bad(`unknown record type ${type}`);
   }

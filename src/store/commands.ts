@@ -4,6 +4,7 @@
  * Everything non-deterministic (session IDs, clocks) is decided before a command is appended and
  * carried inside it, so that applying the same log always yields the same state.
  */
+import type { CatalogCommand } from './catalog/types.js';
 import type { Session, TxnKvVerb } from './types.js';
 
 /** KvSetMode says which PUT /v1/kv flavour a {@link KvSetCommand} is. */
@@ -80,7 +81,8 @@ export type Command =
   | TxnCommand
   | SessionCreateCommand
   | SessionDestroyCommand
-  | TombstoneReapCommand;
+  | TombstoneReapCommand
+  | CatalogCommand;
 
 /** TXN_READ_VERBS are the verbs that never write; a transaction of only these is served as a read. */
 export const TXN_READ_VERBS: ReadonlySet<TxnKvVerb> = new Set<TxnKvVerb>([

@@ -34,7 +34,8 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
       }
     }
     const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-    if (Number.isSafeInteger(pid) && pid > 0 && isRunning(pid)) {
+    // Our own pid means a previous run with the same pid crashed (a container's pid 1 restarting).
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isRunning(pid)) {
       throw new ConfdError(
         ErrorCode.STORE_IO,
         `data directory ${dir} is in use by process ${pid} (remove ${path} if that is wrong)`,

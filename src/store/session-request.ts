@@ -25,6 +25,18 @@ export function buildSessionRecord(
   nodeName: string,
   newId: () => string = randomUUID,
 ): SessionRecord {
+  for (const field of ['name', 'node', 'ttl'] as const) {
+    const v = request[field];
+    if (v !== undefined && typeof v !== 'string') {
+      throw new ConfdError(ErrorCode.STORE_INVALID_COMMAND, `${field}: must be a string`);
+    }
+  }
+  if (
+    request.nodeChecks !== undefined &&
+    (!Array.isArray(request.nodeChecks) || request.nodeChecks.some((c) => typeof c !== 'string'))
+  ) {
+    throw new ConfdError(ErrorCode.STORE_INVALID_COMMAND, 'nodeChecks: must be a list of strings');
+  }
   const ttl = request.ttl ?? '';
   if (ttl !== '') {
     const ns = parseGoDuration(ttl);

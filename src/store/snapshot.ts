@@ -13,10 +13,12 @@ import { ByteWriter } from './bytes.js';
 import { TreeNode } from './kv-tree.js';
 import type { StateMachine, TombstoneRecord } from './state-machine.js';
 import type { Session } from './types.js';
+import { decodeCatalog, encodeCatalog } from './catalog/snapshot.js';
 
 const MAGIC = Buffer.from('CFDSNAP1', 'latin1');
 const HEADER_BYTES = 32;
-const VERSION = 1;
+// Version 2 appends the service catalog (JSON) after the KV tree; version 1 files still load.
+const VERSION = 2;
 const FLUSH_BYTES = 1 << 20;
 
 const BIT_ENTRY = 1;
@@ -89,6 +91,7 @@ export async function writeSnapshot(
       if (children !== null) for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
       if (w.length >= FLUSH_BYTES) await flush();
     }
+    w.str(JSON.stringify(encodeCatalog(state.catalog)));
     await flush();
     const header = Buffer.alloc(HEADER_BYTES);
     MAGIC.copy(header, 0);
@@ -248,7 +251,7 @@ export function loadSnapshot(path: string, state: StateMachine): void {
     const wantCrc = header.readUInt32LE(8);
     const version = header.readUInt32LE(12);
     const bodyLength = header.readDoubleLE(16);
-    if (version !== VERSION || HEADER_BYTES + bodyLength !== size) {
+    if ((version !== VERSION && version !== 1) || HEADER_BYTES + bodyLength !== size) {
       throw new ConfdError(
         ErrorCode.STORE_CORRUPT,
         `snapshot ${path}: version ${version}, body ${bodyLength} bytes does not match file size ${size}`,
@@ -283,6 +286,15 @@ export function loadSnapshot(path: string, state: StateMachine): void {
         if (child.tomb > 0) tombstones.push({ key: path, index: child.tomb });
         if (child.session !== undefined) locks.push({ key: path, session: child.session });
         if (count > 0) stack.push({ node: child, left: count, path });
+      }
+      if (version >= 2) {
+        let catalog: unknown;
+        try {
+          catalog = JSON.parse(r.str());
+        } catch (err) {
+          throw new ConfdError(ErrorCode.STORE_CORRUPT, 'bad catalog section', { cause: err });
+        }
+        state.catalog = decodeCatalog(catalog);
       }
       if (!r.consumedAll) {
         throw new ConfdError(ErrorCode.STORE_CORRUPT, `trailing bytes at offset ${r.offset}`);

@@ -9,6 +9,8 @@ import { ConfdError, ErrorCode } from '../errors.js';
 import type { Command, KvSetCommand, SessionRecord, TxnCommand, TxnOpRecord } from './commands.js';
 import { KvTree, ZERO_FLAGS, type EntryFields, type TreeNode } from './kv-tree.js';
 import type { KvEntry, Session, TxnResult } from './types.js';
+import { CatalogState } from './catalog/catalog-state.js';
+import type { CatalogCommand, CatalogEffects } from './catalog/types.js';
 
 /** ApplyEffects says what an applied command changed, for watchers and the leader's timers. */
 export interface ApplyEffects {
@@ -17,6 +19,8 @@ export interface ApplyEffects {
   sessionsChanged: boolean;
   /** Keys released or deleted by a session invalidation, and the session's lock-delay (ms). */
   readonly lockDelays: { key: string; delayMs: number }[];
+  /** What a catalog command changed (catalog tables and per-service indexes). */
+  catalog?: CatalogEffects;
 }
 
 /** ApplyOutcome is the result of one command, or the typed error it answers with. */
@@ -88,10 +92,16 @@ export function toEntry(key: string, node: TreeNode, withValue = true): KvEntry 
 export class StateMachine {
   readonly tree = new KvTree();
   readonly sessions = new Map<string, Session>();
+  /** The service catalog (nodes, services, checks); replaced on snapshot load. */
+  catalog = new CatalogState();
   /** Keys locked by each session (derived from the KV table). */
   readonly #locks = new Map<string, Set<string>>();
-  /** Index of the last applied command. */
-  lastIndex = 0;
+  /**
+   * Index of the last applied command. Index 1 is reserved: in Consul the first Raft write is
+   * always an internal one, and its HTTP layer reports an empty table as index 1, so the first user
+   * write must get index 2 for a blocking query parked at 1 to see it.
+   */
+  lastIndex = 1;
   /** Highest index that changed the KV table (entries or tombstones). */
   kvIndex = 0;
   /** Highest index that changed the sessions table. */
@@ -99,17 +109,14 @@ export class StateMachine {
   /** Not-yet-reaped deletes in log order; entries may be stale (the key was re-written since). */
   readonly tombstones: TombstoneRecord[] = [];
   #tombHead = 0;
+  /** Tombstones currently in the tree (the queue may also hold stale records). */
+  tombstoneCount = 0;
 
   #journal: UndoRecord[] | null = null;
   #effects: ApplyEffects = StateMachine.#noEffects();
 
   static #noEffects(): ApplyEffects {
     return { changedKeys: [], sessionsChanged: false, lockDelays: [] };
-  }
-
-  /** pendingTombstones lists the tombstones not yet reaped, oldest first. */
-  pendingTombstones(): TombstoneRecord[] {
-    return this.tombstones.slice(this.#tombHead);
   }
 
   /** apply applies command at index (which must be lastIndex + 1) and reports what it changed. */
@@ -125,8 +132,14 @@ export class StateMachine {
     try {
       outcome = { ok: true, value: this.#dispatch(index, command) };
     } catch (err) {
-      if (!(err instanceof ConfdError)) throw err;
-      outcome = { ok: false, error: err };
+      // The index is consumed either way, so the log and the state never disagree on numbering.
+      const error =
+        err instanceof ConfdError
+          ? err
+          : new ConfdError(ErrorCode.STORE_INVALID_COMMAND, `command ${command.type} failed`, {
+              cause: err,
+            });
+      outcome = { ok: false, error };
     }
     this.lastIndex = index;
     const effects = this.#effects;
@@ -155,7 +168,36 @@ export class StateMachine {
       case 'tombstone-reap':
         this.#reap(command.upTo);
         return undefined;
+      case 'catalog-register':
+      case 'catalog-deregister':
+      case 'check-status':
+        return this.#catalog(index, command);
     }
+  }
+
+  /**
+   * #catalog applies a catalog command, then invalidates the sessions Consul would: those of a
+   * removed node, and those bound to a check that turned critical.
+   */
+  #catalog(index: number, command: CatalogCommand): unknown {
+    const { outcome, effects } = this.catalog.apply(index, command);
+    this.#effects.catalog = effects;
+    if (!outcome.ok) throw outcome.error;
+    const removed = new Set(effects.removedNodes);
+    const critical = effects.checkStatuses.filter((c) => c.status === 'critical');
+    if (removed.size === 0 && critical.length === 0) return outcome.value;
+    for (const session of [...this.sessions.values()]) {
+      const hit =
+        removed.has(session.node) ||
+        critical.some(
+          (c) =>
+            c.node === session.node &&
+            (session.nodeChecks.includes(c.checkId) ||
+              (session.serviceChecks ?? []).some((s) => s.id === c.checkId)),
+        );
+      if (hit) this.#sessionDestroy(index, session.id);
+    }
+    return outcome.value;
   }
 
   // --- KV primitives -------------------------------------------------------------------------
@@ -173,6 +215,7 @@ export class StateMachine {
     node.value = fields.value;
     node.flags = fields.flags;
     node.session = fields.session;
+    if (node.tomb > 0) this.tombstoneCount--;
     node.tomb = 0;
     this.#touched(key, path, index);
   }
@@ -191,6 +234,7 @@ export class StateMachine {
     node.value = null;
     node.flags = ZERO_FLAGS;
     node.session = undefined;
+    if (node.tomb === 0) this.tombstoneCount++;
     node.tomb = index;
     this.tombstones.push({ key, index });
     this.#touched(key, path, index);
@@ -308,6 +352,7 @@ export class StateMachine {
       const node = path?.[path.length - 1];
       if (path === undefined || node === undefined || node.tomb !== index) continue;
       node.tomb = 0;
+      this.tombstoneCount--;
       this.tree.prune(path);
     }
     if (this.#tombHead > 1024 && this.#tombHead * 2 > list.length) {
@@ -320,7 +365,9 @@ export class StateMachine {
   restoreTombstones(records: TombstoneRecord[]): void {
     this.tombstones.length = 0;
     this.#tombHead = 0;
-    this.tombstones.push(...records.sort((a, b) => a.index - b.index));
+    records.sort((a, b) => a.index - b.index);
+    for (const r of records) this.tombstones.push(r);
+    this.tombstoneCount = records.length;
   }
 
   /** restoreLocks rebuilds the session → keys index after a snapshot load. */
@@ -388,6 +435,7 @@ export class StateMachine {
       node.value = fields?.value ?? null;
       node.flags = fields?.flags ?? ZERO_FLAGS;
       node.session = fields?.session;
+      this.tombstoneCount += (tomb > 0 ? 1 : 0) - (node.tomb > 0 ? 1 : 0);
       node.tomb = tomb;
       this.tree.prune(path);
     }
@@ -454,7 +502,7 @@ export class StateMachine {
         return;
       }
       case 'get-tree':
-        results.push(...this.list(op.key));
+        for (const entry of this.list(op.key)) results.push(entry);
         return;
       case 'check-index': {
         const node = this.#live(op.key);

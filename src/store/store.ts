@@ -7,11 +7,12 @@
  * lock-delay, tombstone reaping) live here, outside the state machine, like Consul's leader.
  */
 import { ConfdError, ErrorCode } from '../errors.js';
-import type { Command, TxnOpRecord } from './commands.js';
-import { TXN_READ_VERBS, TXN_VERBS } from './commands.js';
+import { TXN_READ_VERBS, type Command } from './commands.js';
 import type { DurableLog, LogRecord } from './durable-log.js';
 import { openFileLog } from './file-log.js';
-import { buildSessionRecord, sessionTtlMs } from './session-request.js';
+import { deleteCommand, setCommand, txnRecords } from './input.js';
+import { LeaderTimers } from './leader-timers.js';
+import { buildSessionRecord } from './session-request.js';
 import { StateMachine } from './state-machine.js';
 import type {
   Indexed,
@@ -28,18 +29,16 @@ import type {
   WatchScope,
 } from './types.js';
 import { WaiterRegistry } from './waiters.js';
+import { CatalogWaiters, type CatalogScope, type CatalogStore } from './catalog/catalog-store.js';
+import type { CatalogState } from './catalog/catalog-state.js';
+import type { CatalogCommand } from './catalog/types.js';
 
-/** MAX_VALUE_BYTES is Consul's default kv_max_value_size, 512 KiB. */
-export const MAX_VALUE_BYTES = 524288;
-/** MAX_TXN_OPS is Consul's transaction operation limit (128 since 1.14). */
-export const MAX_TXN_OPS = 128;
-const MAX_UINT64 = (1n << 64n) - 1n;
+export { MAX_TXN_OPS, MAX_VALUE_BYTES } from './input.js';
+
 const DEFAULT_TOMBSTONE_TTL_MS = 15 * 60 * 1000;
-/** Consul invalidates a session after SessionTTLMultiplier (2) × TTL without a renew. */
-const SESSION_TTL_MULTIPLIER = 2;
 
 /** StoreEngine is the {@link Store} with the engine's extras for tests and tooling. */
-export interface StoreEngine extends Store {
+export interface StoreEngine extends Store, CatalogStore {
   stats(): StoreStats;
   /** Runs the session-TTL, lock-delay and tombstone-reaping checks now (the timer calls it too). */
   runTimers(): Promise<void>;
@@ -53,34 +52,6 @@ interface Pending {
   readonly command: Command;
   resolve(value: unknown): void;
   reject(err: unknown): void;
-}
-
-function invalid(message: string): ConfdError {
-  return new ConfdError(ErrorCode.STORE_INVALID_COMMAND, message);
-}
-
-function encodeValue(value: Uint8Array | null | undefined): string | null {
-  if (value === null || value === undefined || value.byteLength === 0) return null;
-  return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
-}
-
-function checkIndexParam(name: string, n: number | undefined): void {
-  if (n !== undefined && (!Number.isSafeInteger(n) || n < 0)) {
-    throw invalid(`${name}: must be a non-negative integer, got ${String(n)}`);
-  }
-}
-
-function checkFlags(flags: bigint | undefined): bigint {
-  if (flags === undefined) return 0n;
-  if (typeof flags !== 'bigint' || flags < 0n || flags > MAX_UINT64) {
-    throw invalid(`flags: must be an unsigned 64-bit integer, got ${String(flags)}`);
-  }
-  return flags;
-}
-
-function checkKey(key: unknown): string {
-  if (typeof key !== 'string') throw invalid('key: must be a string');
-  return key;
 }
 
 /** createStore opens (or, with dev, creates in memory) the bundled store. */
@@ -97,6 +68,7 @@ export async function createStore(options: StoreOptions): Promise<StoreEngine> {
     dir: options.dataDir,
     state,
     snapshotEvery: options.snapshotEvery,
+    openFile: options.openLogFile,
   });
   return new EngineStore(options, state, log);
 }
@@ -105,9 +77,10 @@ class EngineStore implements StoreEngine {
   readonly #state: StateMachine;
   readonly #log: DurableLog | undefined;
   readonly #waiters = new WaiterRegistry();
+  readonly #catalogWaiters = new CatalogWaiters();
   readonly #now: () => number;
   readonly #nodeName: string;
-  readonly #tombstoneTtlMs: number;
+  readonly #timers: LeaderTimers;
   readonly #timer: NodeJS.Timeout | undefined;
 
   #pending: Pending[] = [];
@@ -117,25 +90,16 @@ class EngineStore implements StoreEngine {
   #commands = 0;
   #batches = 0;
 
-  /** Session ID → time (ms) after which it is invalidated, for sessions with a TTL. */
-  readonly #deadlines = new Map<string, number>();
-  /** Key → time (ms) until which acquire is refused (lock-delay). */
-  readonly #lockDelays = new Map<string, number>();
-  /** When tombstones were made: [index, time], oldest first, for reaping. */
-  readonly #tombTimes: { index: number; at: number }[] = [];
-
   constructor(options: StoreOptions, state: StateMachine, log: DurableLog | undefined) {
     this.#state = state;
     this.#log = log;
     this.#now = options.now ?? Date.now;
     this.#nodeName = options.nodeName;
-    this.#tombstoneTtlMs = options.tombstoneTtlMs ?? DEFAULT_TOMBSTONE_TTL_MS;
+    this.#timers = new LeaderTimers(options.tombstoneTtlMs ?? DEFAULT_TOMBSTONE_TTL_MS);
     const now = this.#now();
     // Recovered sessions get a fresh TTL, and recovered tombstones a fresh reap clock.
-    for (const session of state.sessions.values()) this.#armTtl(session, now);
-    if (state.pendingTombstones().length > 0) {
-      this.#tombTimes.push({ index: state.lastIndex, at: now });
-    }
+    for (const session of state.sessions.values()) this.#timers.renew(session, now);
+    if (state.tombstoneCount > 0) this.#timers.tombstonesMade(state.lastIndex, now);
     const interval = options.timerIntervalMs ?? 1000;
     if (interval > 0) {
       this.#timer = setInterval(() => void this.runTimers().catch(() => undefined), interval);
@@ -205,105 +169,25 @@ class EngineStore implements StoreEngine {
       fsyncs: this.#log?.fsyncs ?? 0,
       snapshots: this.#log?.snapshots ?? 0,
       waiters: this.#waiters.size,
-      tombstones: this.#state.pendingTombstones().length,
+      tombstones: this.#state.tombstoneCount,
     };
   }
 
   // --- writes --------------------------------------------------------------------------------
 
   async kvSet(key: string, value: Uint8Array | null, options: KvSetOptions = {}): Promise<boolean> {
-    checkKey(key);
-    if (key === '') throw invalid('Missing key name');
-    if (value !== null && value !== undefined && value.byteLength > MAX_VALUE_BYTES) {
-      throw new ConfdError(
-        ErrorCode.STORE_VALUE_TOO_LARGE,
-        `Value exceeds ${MAX_VALUE_BYTES} byte limit (${value.byteLength} bytes for key ${JSON.stringify(key)})`,
-      );
-    }
-    const given = [options.cas, options.acquire, options.release].filter((x) => x !== undefined);
-    if (given.length > 1)
-      throw invalid('Conflicting flags: use at most one of cas, acquire, release');
-    checkIndexParam('cas', options.cas);
-    const flags = checkFlags(options.flags);
-    const encoded = encodeValue(value);
-    if (options.acquire !== undefined) {
-      if (options.acquire === '') throw invalid('missing session');
-      // Consul's leader refuses an acquire while the key's lock-delay runs (outside Raft).
-      const until = this.#lockDelays.get(key);
-      if (until !== undefined && until > this.#now()) return false;
-      const command: Command = {
-        type: 'kv-set',
-        key,
-        value: encoded,
-        flags,
-        mode: 'acquire',
-        session: options.acquire,
-      };
-      return (await this.#submit(command)) as boolean;
-    }
-    if (options.release !== undefined) {
-      const command: Command = {
-        type: 'kv-set',
-        key,
-        value: encoded,
-        flags,
-        mode: 'release',
-        session: options.release,
-      };
-      return (await this.#submit(command)) as boolean;
-    }
-    const command: Command =
-      options.cas !== undefined
-        ? { type: 'kv-set', key, value: encoded, flags, mode: 'cas', cas: options.cas }
-        : { type: 'kv-set', key, value: encoded, flags, mode: 'set' };
+    const command = setCommand(key, value, options ?? {});
+    // Consul's leader refuses an acquire while the key's lock-delay runs (outside Raft).
+    if (command.mode === 'acquire' && this.#timers.lockDelayed(key, this.#now())) return false;
     return (await this.#submit(command)) as boolean;
   }
 
   async kvDelete(key: string, options: KvDeleteOptions = {}): Promise<boolean> {
-    checkKey(key);
-    checkIndexParam('cas', options.cas);
-    if (options.recurse === true) {
-      if (options.cas !== undefined) throw invalid('Conflicting flags: recurse and cas');
-      return (await this.#submit({ type: 'kv-delete-tree', prefix: key })) as boolean;
-    }
-    if (key === '') throw invalid('Missing key name');
-    const command: Command =
-      options.cas !== undefined
-        ? { type: 'kv-delete', key, cas: options.cas }
-        : { type: 'kv-delete', key };
-    return (await this.#submit(command)) as boolean;
+    return (await this.#submit(deleteCommand(key, options ?? {}))) as boolean;
   }
 
   async txn(ops: TxnKvOp[]): Promise<TxnResult> {
-    if (!Array.isArray(ops)) throw invalid('txn: operations must be an array');
-    if (ops.length > MAX_TXN_OPS) {
-      throw new ConfdError(
-        ErrorCode.STORE_TXN_TOO_LARGE,
-        `Transaction contains too many operations (${ops.length} > ${MAX_TXN_OPS})`,
-      );
-    }
-    const records: TxnOpRecord[] = ops.map((op, i) => {
-      if (!TXN_VERBS.has(op.verb)) {
-        throw invalid(`txn operation ${i}: unknown KV verb ${JSON.stringify(op.verb)}`);
-      }
-      checkKey(op.key);
-      checkIndexParam(`txn operation ${i}: index`, op.index);
-      const size = op.value?.byteLength ?? 0;
-      if (size > MAX_VALUE_BYTES) {
-        throw new ConfdError(
-          ErrorCode.STORE_VALUE_TOO_LARGE,
-          `Value for key ${JSON.stringify(op.key)} is too large (${size} > ${MAX_VALUE_BYTES} bytes)`,
-        );
-      }
-      return {
-        verb: op.verb,
-        key: op.key,
-        value: encodeValue(op.value),
-        flags: checkFlags(op.flags),
-        index: op.index ?? 0,
-        session: op.session ?? '',
-      };
-    });
+    const records = txnRecords(ops);
     // Consul serves a transaction of reads only as a read: no log entry, no fsync.
     if (records.every((r) => TXN_READ_VERBS.has(r.verb))) {
       this.#open();
@@ -318,20 +202,34 @@ class EngineStore implements StoreEngine {
   }
 
   async sessionDestroy(id: string): Promise<void> {
-    if (typeof id !== 'string') throw invalid('session id: must be a string');
+    if (typeof id !== 'string') {
+      throw new ConfdError(ErrorCode.STORE_INVALID_COMMAND, 'session id: must be a string');
+    }
     await this.#submit({ type: 'session-destroy', id });
   }
 
   sessionRenew(id: string): Session | undefined {
     this.#open();
     const session = this.#state.sessions.get(id);
-    if (session !== undefined) this.#armTtl(session, this.#now());
+    if (session !== undefined) this.#timers.renew(session, this.#now());
     return session;
   }
 
-  #armTtl(session: Session, now: number): void {
-    const ttlMs = sessionTtlMs(session.ttl);
-    if (ttlMs > 0) this.#deadlines.set(session.id, now + SESSION_TTL_MULTIPLIER * ttlMs);
+  // --- the service catalog ------------------------------------------------------------------
+
+  catalogState(): CatalogState {
+    return this.#state.catalog;
+  }
+
+  catalogApply(command: CatalogCommand): Promise<unknown> {
+    return this.#submit(command);
+  }
+
+  waitForCatalog(scope: CatalogScope, signal: AbortSignal): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(new ConfdError(ErrorCode.STORE_CLOSED, 'store is closed'));
+    }
+    return this.#catalogWaiters.wait(scope, signal);
   }
 
   // --- the write pipeline --------------------------------------------------------------------
@@ -372,9 +270,13 @@ class EngineStore implements StoreEngine {
         }
         this.#batches++;
         for (const p of batch) {
-          const outcome = this.#applyNext(p.command);
-          if (outcome.ok) p.resolve(outcome.value);
-          else p.reject(outcome.error);
+          try {
+            const outcome = this.#applyNext(p.command);
+            if (outcome.ok) p.resolve(outcome.value);
+            else p.reject(outcome.error);
+          } catch (err) {
+            p.reject(err);
+          }
         }
         try {
           await log.afterBatch(this.#state);
@@ -394,17 +296,13 @@ class EngineStore implements StoreEngine {
     this.#commands++;
     const now = this.#now();
     if (command.type !== 'tombstone-reap' && state.tombstones.length > tombsBefore) {
-      const last = this.#tombTimes[this.#tombTimes.length - 1];
-      if (last !== undefined && last.at === now) last.index = state.lastIndex;
-      else this.#tombTimes.push({ index: state.lastIndex, at: now });
+      this.#timers.tombstonesMade(state.lastIndex, now);
     }
-    for (const { key, delayMs } of effects.lockDelays) {
-      if (delayMs > 0) this.#lockDelays.set(key, now + delayMs);
-    }
-    if (outcome.ok && command.type === 'session-create')
-      this.#armTtl(outcome.value as Session, now);
-    if (command.type === 'session-destroy') this.#deadlines.delete(command.id);
+    const created =
+      outcome.ok && command.type === 'session-create' ? (outcome.value as Session) : undefined;
+    this.#timers.applied(command, created, effects, now);
     this.#waiters.notify(effects.changedKeys, effects.sessionsChanged);
+    if (effects.catalog) this.#catalogWaiters.wake(effects.catalog);
     return outcome;
   }
 
@@ -412,20 +310,7 @@ class EngineStore implements StoreEngine {
 
   async runTimers(): Promise<void> {
     if (this.#closed) return;
-    const now = this.#now();
-    const work: Promise<unknown>[] = [];
-    for (const [id, deadline] of this.#deadlines) {
-      if (deadline > now) continue;
-      this.#deadlines.delete(id);
-      work.push(this.#submit({ type: 'session-destroy', id }));
-    }
-    for (const [key, until] of this.#lockDelays) if (until <= now) this.#lockDelays.delete(key);
-    let upTo = 0;
-    while (this.#tombTimes.length > 0 && this.#tombTimes[0].at + this.#tombstoneTtlMs <= now) {
-      upTo = this.#tombTimes.shift()!.index;
-    }
-    if (upTo > 0) work.push(this.#submit({ type: 'tombstone-reap', upTo }));
-    await Promise.all(work);
+    await Promise.all(this.#timers.due(this.#now()).map((command) => this.#submit(command)));
   }
 
   async idle(): Promise<void> {
@@ -462,6 +347,7 @@ class EngineStore implements StoreEngine {
     this.#closed = true;
     while (this.#writing !== undefined) await this.#writing;
     this.#waiters.closeAll();
+    this.#catalogWaiters.closeAll();
     await this.#log?.close(this.#state);
   }
 }

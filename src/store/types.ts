@@ -7,6 +7,7 @@
  * Time-based behaviour (session TTLs, lock-delay) lives outside the state machine, as Consul keeps it
  * on the leader: timers submit commands, they never mutate state directly.
  */
+import type { FileHandle } from 'node:fs/promises';
 
 /** KvEntry is one key of the KV table, as Consul's DirEntry. */
 export interface KvEntry {
@@ -130,6 +131,8 @@ export interface StoreOptions {
   tombstoneTtlMs?: number;
   /** How often session TTLs and tombstone reaping are checked, in ms. Default 1000; 0 disables. */
   timerIntervalMs?: number;
+  /** Opens the log's segment files (tests inject I/O failures). Default fs.promises.open. */
+  openLogFile?: (path: string, flags: string, mode?: number) => Promise<FileHandle>;
 }
 
 /** StoreStats are the engine's counters (for tests, metrics and benchmarks). */
@@ -152,7 +155,7 @@ export interface StoreStats {
 
 /** Store is the engine behind the HTTP API and the embedded backend. */
 export interface Store {
-  /** The index of the last applied command (0 on an empty store). */
+  /** The index of the last applied command (1 on an empty store: index 1 is reserved, as Consul's first internal write). */
   readonly lastIndex: number;
 
   kvGet(key: string): Indexed<KvEntry | undefined>;

@@ -119,8 +119,9 @@ export function createFunctions(
   };
   const optionalDefault = (name: string, args: unknown[]): [string, string | undefined] => {
     checkArity(name, args, 1, true);
+    const first = asString(args[0]);
     const rest = args.slice(1).map(asString);
-    return [asString(args[0]), rest[0]];
+    return [first, rest[0]];
   };
   const divisor = (b: bigint): bigint => {
     // Go panics on integer division by zero; text/template reports the panic as the error.

@@ -135,6 +135,11 @@ export function replace(s: string, old: string, repl: string, n: number): string
 export function mapRunes(s: string, upper: boolean): string {
   let out = '';
   for (const ch of s) {
+    // U+0130 (İ) lowers to "i" plus a combining dot in JavaScript; Go's simple mapping gives "i".
+    if (!upper && ch === '\u0130') {
+      out += 'i';
+      continue;
+    }
     const mapped = upper ? ch.toUpperCase() : ch.toLowerCase();
     out += Array.from(mapped).length === 1 ? mapped : ch;
   }

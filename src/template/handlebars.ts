@@ -8,19 +8,13 @@ import Handlebars from 'handlebars';
 import { ConfdError, ErrorCode } from '../errors.js';
 import { FUNCTION_NAMES, KeyMissingError, createFunctions } from './functions.js';
 import type { CompiledTemplate, RenderContext, RenderResult, TemplateEngine } from './types.js';
-import { createLookupRecorder, type TemplateFunction } from './values.js';
+import { GoFloat, createLookupRecorder, type TemplateFunction } from './values.js';
 
-/** Helpers handlebars itself provides; they are not library functions. */
-const BUILTIN_HELPERS = new Set([
-  'if',
-  'unless',
-  'each',
-  'with',
-  'lookup',
-  'log',
-  'blockHelperMissing',
-  'helperMissing',
-]);
+/**
+ * Handlebars' own helpers that templates may use. `log` is left out on purpose: it writes to the
+ * process's stdout, which confd keeps empty.
+ */
+const BUILTIN_HELPERS = new Set(['if', 'unless', 'each', 'with', 'lookup']);
 const KNOWN = new Set<string>([...FUNCTION_NAMES, ...BUILTIN_HELPERS]);
 
 /** HandlebarsEngineOptions configures {@link createHandlebarsEngine}. */
@@ -35,6 +29,7 @@ type Delegate = (context: unknown, options: { helpers: Record<string, unknown> }
 /** createHandlebarsEngine makes a handlebars {@link TemplateEngine} with a fresh environment. */
 export function createHandlebarsEngine(options: HandlebarsEngineOptions = {}): TemplateEngine {
   const env = Handlebars.create();
+  const conditionals = numericConditionals(env);
   return {
     name: 'handlebars',
     compile(source: string, name: string): CompiledTemplate {
@@ -49,10 +44,10 @@ export function createHandlebarsEngine(options: HandlebarsEngineOptions = {}): T
       return {
         render(context: RenderContext): RenderResult {
           const recorder = createLookupRecorder();
-          const functions = createFunctions(context, recorder, {
-            ...(options.fileExists === undefined ? {} : { fileExists: options.fileExists }),
-          });
-          const helpers: Record<string, unknown> = {};
+          const fileExists = context.fileExists ?? options.fileExists;
+          const functions = createFunctions(context, recorder, fileExists ? { fileExists } : {});
+          // `log` would write to stdout, which confd keeps empty; it renders nothing instead.
+          const helpers: Record<string, unknown> = { ...conditionals, log: () => '' };
           for (const [fn, impl] of Object.entries(functions)) helpers[fn] = helper(fn, impl);
           let output: string;
           try {
@@ -69,6 +64,28 @@ export function createHandlebarsEngine(options: HandlebarsEngineOptions = {}): T
 
 /** handlebarsEngine is a ready handlebars engine with default options. */
 export const handlebarsEngine: TemplateEngine = createHandlebarsEngine();
+
+type BlockHelper = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * numericConditionals wraps handlebars' `if` and `unless` so that a JSON number (a GoFloat
+ * object) is tested by its value: `{{#if n}}` is false for 0, as it is for a plain number.
+ */
+function numericConditionals(env: typeof Handlebars): Record<string, BlockHelper> {
+  const builtins = env.helpers as Record<string, BlockHelper | undefined>;
+  const out: Record<string, BlockHelper> = {};
+  for (const name of ['if', 'unless']) {
+    const builtin = builtins[name];
+    if (builtin === undefined) continue;
+    out[name] = function (this: unknown, ...args: unknown[]) {
+      const unwrapped = args.map((a, i) =>
+        i < args.length - 1 && a instanceof GoFloat ? a.value : a,
+      );
+      return builtin.apply(this, unwrapped);
+    };
+  }
+  return out;
+}
 
 /** HelperCallError carries a library error out of handlebars with the call's name and place. */
 class HelperCallError extends Error {
@@ -161,6 +178,14 @@ function checkHelpers(ast: hbs.AST.Program, name: string): void {
       hash?: unknown;
       loc?: { start?: { line?: number } };
     };
+    if (n.type !== undefined && /^(Partial|Decorator)/.test(n.type)) {
+      const line = n.loc?.start?.line;
+      const what = n.type.startsWith('Partial') ? 'partials' : 'decorators';
+      throw new ConfdError(
+        ErrorCode.TEMPLATE_PARSE,
+        `template: ${line === undefined ? name : `${name}:${line}`}: ${what} are not supported`,
+      );
+    }
     const isCall =
       (n.type === 'MustacheStatement' ||
         n.type === 'SubExpression' ||

@@ -1,74 +1,11 @@
 import { test } from 'node:test';
-import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { isConfdError, ErrorCode } from '../../src/errors.js';
 import { createConsulBackend } from '../../src/backends/consul.js';
-import { tempDir } from '../helpers/temp-dir.js';
-
-const run = promisify(execFile);
-
-/** makePki writes a CA, a server cert for 127.0.0.1 and a client cert, all signed by the CA. */
-async function makePki(t: TestContext): Promise<Record<string, string>> {
-  const dir = await tempDir(t);
-  const p = (name: string) => join(dir, name);
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run('openssl', [
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    p('ca.key'),
-    '-out',
-    p('ca.crt'),
-    '-days',
-    '1',
-    '-subj',
-    '/CN=test-ca',
-  ]);
-  await writeFile(p('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  for (const name of ['server', 'client']) {
-    await run('openssl', [
-      'req',
-      ...ec,
-      '-keyout',
-      p(`${name}.key`),
-      '-out',
-      p(`${name}.csr`),
-      '-subj',
-      `/CN=${name}`,
-    ]);
-    await run('openssl', [
-      'x509',
-      '-req',
-      '-in',
-      p(`${name}.csr`),
-      '-CA',
-      p('ca.crt'),
-      '-CAkey',
-      p('ca.key'),
-      '-CAcreateserial',
-      '-out',
-      p(`${name}.crt`),
-      '-days',
-      '1',
-      '-extfile',
-      p('san.ext'),
-    ]);
-  }
-  return {
-    ca: p('ca.crt'),
-    serverCert: p('server.crt'),
-    serverKey: p('server.key'),
-    clientCert: p('client.crt'),
-    clientKey: p('client.key'),
-  };
-}
+import { makePki } from './pki.js';
 
 test('consul over https with -client-ca-keys and a client certificate', async (t) => {
   const pki = await makePki(t);

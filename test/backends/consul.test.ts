@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isConfdError, ErrorCode } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
@@ -11,6 +12,7 @@ import { createBackend } from '../../src/backends/index.js';
 import type { Backend } from '../../src/backends/types.js';
 import { startAgent } from '../helpers/agent.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const sorted = (m: Map<string, string>) => Object.fromEntries([...m].sort());
 
@@ -216,4 +218,25 @@ test('consul unreachable node gives the Go client text naming the URL', async (t
     );
     return true;
   });
+});
+
+test('consul reaches a unix:// socket node', async (t) => {
+  const dir = await tempDir(t);
+  const socket = join(dir, 'consul.sock');
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    res.writeHead(200, { 'X-Consul-Index': '2' }).end(JSON.stringify([{ Key: 'k', Value: null }]));
+  });
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  const backend = await backendFor(t, { node: `unix://${socket}` });
+  assert.deepEqual([...(await backend.getValues(['/k']))], [['/k', '']]);
+  assert.deepEqual(requests, ['/v1/kv/k?recurse=']);
 });

@@ -3,9 +3,11 @@ import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { isConfdError, ErrorCode } from '../../src/errors.js';
 import { createEtcdBackend, etcdKeyMatches } from '../../src/backends/etcd.js';
+import { etcdEndpoint } from '../../src/backends/etcd-gateway.js';
 import type { EtcdBackendOptions } from '../../src/backends/etcd.js';
 import type { Backend } from '../../src/backends/types.js';
 import { startEtcd } from '../helpers/etcd.js';
+import { makePki } from './pki.js';
 
 const sorted = (m: Map<string, string>) => Object.fromEntries([...m].sort());
 
@@ -21,6 +23,16 @@ test('etcd matching is segment-aware, as confd', () => {
   assert.ok(etcdKeyMatches('/database/host', '/database/'));
   assert.ok(!etcdKeyMatches('/database2', '/database'));
   assert.ok(!etcdKeyMatches('/databases/x', '/database'));
+});
+
+test('etcd endpoints: bare host:port gets http, or https when TLS files are given', () => {
+  assert.equal(etcdEndpoint('127.0.0.1:2379', false).href, 'http://127.0.0.1:2379/');
+  assert.equal(etcdEndpoint('127.0.0.1:2379', true).href, 'https://127.0.0.1:2379/');
+  assert.equal(etcdEndpoint('http://10.0.0.1:4001', true).href, 'http://10.0.0.1:4001/');
+  assert.throws(
+    () => etcdEndpoint('ftp://x:1', false),
+    (err) => isConfdError(err, ErrorCode.CONFIG_FLAG),
+  );
 });
 
 test('etcd against a real server: getValues, failover, watchPrefix, abort', async (t) => {
@@ -46,6 +58,8 @@ test('etcd against a real server: getValues, failover, watchPrefix, abort', asyn
       '/upstream/app1': '10.0.1.10:8080',
       '/upstream/app2': '10.0.1.11:8080',
     });
+    // The empty key is etcd's whole keyspace (every key starts with '' + '/').
+    assert.equal((await backend.getValues([''])).size, 6);
     // 300 keys span three 128-op transactions.
     const many = Array.from({ length: 300 }, (_, i) => (i % 2 ? '/key' : `/missing/${i}`));
     assert.deepEqual(sorted(await backend.getValues(many)), { '/key': 'foobar' });
@@ -69,6 +83,16 @@ test('etcd against a real server: getValues, failover, watchPrefix, abort', asyn
     // A write between two calls is not lost (confd #671): the next call returns at once.
     const missed = await etcd.put('/database/port', '3307');
     assert.equal(await backend.watchPrefix('/', { keys, waitIndex: revision, signal }), missed);
+  });
+
+  await t.test('watchPrefix over the whole keyspace (empty common prefix)', async (t) => {
+    const backend = await backendFor(t, { nodes: [etcd.url] });
+    const signal = AbortSignal.timeout(10_000);
+    const first = await backend.watchPrefix('', { keys: ['a', 'b'], waitIndex: 0, signal });
+    const pending = backend.watchPrefix('', { keys: ['a', 'b'], waitIndex: first, signal });
+    const revision = await etcd.put('b/x', '1');
+    assert.equal(await pending, revision);
+    await etcd.del('b/x');
   });
 
   await t.test('watchPrefix rejects with ABORTED on abort and on close', async () => {
@@ -126,4 +150,40 @@ test('etcd unreachable endpoints give a Go-style error naming the URL', async (t
     );
     return true;
   });
+});
+
+test('etcd over TLS: a bare host:port with TLS files uses https and the client certificate', async (t) => {
+  const pki = await makePki(t);
+  const etcd = await startEtcd(t, {
+    tls: {
+      ca: pki.ca,
+      cert: pki.serverCert,
+      key: pki.serverKey,
+      clientCert: pki.clientCert,
+      clientKey: pki.clientKey,
+    },
+  });
+  const revision = await etcd.put('/secure/key', 'tls');
+  const node = etcd.url.replace(/^https:\/\//, '');
+  const backend = await backendFor(t, {
+    nodes: [node],
+    clientCaKeys: pki.ca,
+    clientCert: pki.clientCert,
+    clientKey: pki.clientKey,
+  });
+  assert.deepEqual([...(await backend.getValues(['/secure']))], [['/secure/key', 'tls']]);
+  const signal = AbortSignal.timeout(10_000);
+  assert.equal(
+    await backend.watchPrefix('/', { keys: ['/secure'], waitIndex: 0, signal }),
+    revision,
+  );
+  const pending = backend.watchPrefix('/', { keys: ['/secure'], waitIndex: revision, signal });
+  // start_revision makes this safe even if the write lands before the stream is open.
+  const next = await etcd.put('/secure/key', 'new');
+  assert.equal(await pending, next);
+  // Without the client certificate the server refuses the connection.
+  const anonymous = await backendFor(t, { nodes: [node], clientCaKeys: pki.ca });
+  await assert.rejects(anonymous.getValues(['/secure']), (err) =>
+    isConfdError(err, ErrorCode.BACKEND_UNREACHABLE),
+  );
 });

@@ -41,6 +41,15 @@ test('redis getValues reads strings, hashes and scanned trees as confd', async (
       '/upstream/app2': '10.0.1.11:8080',
     },
   );
+  // Concurrent first reads (several resources at once) share one connection attempt.
+  const fresh = backendFor(t, { nodes: [server.node] });
+  const [a, b] = await Promise.all([fresh.getValues(['/key']), fresh.getValues(['/nested'])]);
+  assert.equal(a.get('/key'), 'foobar');
+  assert.equal(b.get('/nested/east'), 'e1');
+  const clients = String(await seed.client('LIST'))
+    .trim()
+    .split('\n');
+  assert.equal(clients.length, 3, clients.join('\n')); // seed, backend, fresh
   // A scan GETs each match: the hash /nested is not a string and is skipped there, as confd.
   assert.equal((await backend.getValues(['/'])).size, 5);
 });

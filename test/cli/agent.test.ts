@@ -261,3 +261,12 @@ test('SIGHUP does not stop the agent; debug logging shows requests', async (t) =
   );
   assert.equal(await agent.stop(), 0);
 });
+
+test('PUT /v1/agent/leave answers 200 and the agent shuts down with exit 0', async (t) => {
+  const agent = await startAgent(t);
+  const res = await fetch(`${agent.url}/v1/agent/leave`, { method: 'PUT' });
+  assert.equal(res.status, 200);
+  assert.equal(await res.text(), '');
+  assert.equal(await agent.stop('SIGCONT'), 0);
+  assert.match(agent.output(), /Gracefully shutting down agent/);
+});

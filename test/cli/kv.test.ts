@@ -68,43 +68,42 @@ test('confd kv against a real agent', async (t) => {
     assert.deepEqual(await kv(env, ['get', 'foo']), ok('1\n'));
   });
 
-  await t.test('get -detailed prints the tabwriter layout with the real indexes', async () => {
-    await kv(env, ['put', 'detail/key', 'v']);
-    const res = await request(`${agent.url}/v1/kv/detail/key`, { dispatcher });
+  await t.test('get -detailed foo prints the tabwriter layout with the real indexes', async () => {
+    const res = await request(`${agent.url}/v1/kv/foo`, { dispatcher });
     const [e] = (await res.body.json()) as { CreateIndex: number; ModifyIndex: number }[];
     assert.ok(e);
     const expected = [
       `CreateIndex      ${e.CreateIndex}`,
       'Flags            0',
-      'Key              detail/key',
+      'Key              foo',
       'LockIndex        0',
       `ModifyIndex      ${e.ModifyIndex}`,
       'Session          -',
-      'Value            v',
+      'Value            1',
       '',
     ].join('\n');
-    assert.deepEqual(await kv(env, ['get', '-detailed', 'detail/key']), ok(expected));
+    assert.deepEqual(await kv(env, ['get', '-detailed', 'foo']), ok(expected));
     // a leading "/" is stripped by get, as consul does
-    assert.deepEqual(await kv(env, ['get', '-detailed', '/detail/key']), ok(expected));
+    assert.deepEqual(await kv(env, ['get', '-detailed', '/foo']), ok(expected));
   });
 
   await t.test(
     'put -cas succeeds with the current ModifyIndex and fails with a stale one',
     async () => {
-      await kv(env, ['put', 'casfoo', '1']);
-      const n = await modifyIndex(agent.url, 'casfoo', dispatcher);
+      const n = await modifyIndex(agent.url, 'foo', dispatcher);
       assert.deepEqual(
-        await kv(env, ['put', '-cas', `-modify-index=${n}`, 'casfoo', '2']),
-        ok('Success! Data written to: casfoo\n'),
+        await kv(env, ['put', '-cas', `-modify-index=${n}`, 'foo', '2']),
+        ok('Success! Data written to: foo\n'),
       );
-      assert.deepEqual(await kv(env, ['get', 'casfoo']), ok('2\n'));
+      assert.deepEqual(await kv(env, ['get', 'foo']), ok('2\n'));
+      // the same N is stale now
       assert.deepEqual(
-        await kv(env, ['put', '-cas', '-modify-index', String(n), 'casfoo', '3']),
-        fail('Error! Did not write to casfoo: CAS failed\n'),
+        await kv(env, ['put', '-cas', '-modify-index', String(n), 'foo', '3']),
+        fail('Error! Did not write to foo: CAS failed\n'),
       );
-      assert.deepEqual(await kv(env, ['get', 'casfoo']), ok('2\n'));
+      assert.deepEqual(await kv(env, ['get', 'foo']), ok('2\n'));
       assert.deepEqual(
-        await kv(env, ['put', '-cas', 'casfoo', '4']),
+        await kv(env, ['put', '-cas', 'foo', '4']),
         fail('Must specify -modify-index with -cas!\n'),
       );
     },
@@ -436,4 +435,29 @@ test('-token and CONSUL_HTTP_TOKEN are sent as X-Consul-Token, -flags as ?flags'
   assert.equal(seen[2]?.url, '/v1/kv/k?dc=dc2&stale=');
   assert.equal(seen[2]?.headers['x-consul-token'], 'from-file');
   assert.equal(seen[3]?.url, '/v1/kv/k?cas=16');
+});
+
+test('CONSUL_HTTP_ADDR=unix:///path talks HTTP over a unix socket', async (t) => {
+  const dir = await tempDir(t);
+  const socketPath = join(dir, 'agent.sock');
+  const server = createServer((req, res) => {
+    req.resume();
+    res.end(req.method === 'PUT' ? 'true' : '');
+  });
+  server.listen(socketPath);
+  await once(server, 'listening');
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  assert.deepEqual(await kv({ CONSUL_HTTP_ADDR: `unix://${socketPath}` }, ['put', 'k', 'v']), {
+    code: 0,
+    stdout: 'Success! Data written to: k\n',
+    stderr: '',
+  });
+  assert.deepEqual(await kv({}, ['get', `-http-addr=unix://${join(dir, 'none.sock')}`, 'k']), {
+    code: 1,
+    stdout: '',
+    stderr: `Error querying Consul agent: Get "${join(dir, 'none.sock')}/v1/kv/k": dial unix ${join(dir, 'none.sock')}: connect: no such file or directory\n`,
+  });
 });

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { parseFlags, usageText } from '../../src/cli/confd.js';
+import { dirname, relative } from 'node:path';
+import { parseFlags, programTag, usageText } from '../../src/cli/confd.js';
 import { confdBin } from '../helpers/paths.js';
 
 function confd(args: string[], env: Record<string, string> = {}) {
@@ -148,4 +149,27 @@ test('confd -log-level xyz is FATAL with logrus text and exit 1', () => {
     r.stderr,
     /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d) \S+ \S*confd\[\d+\]: FATAL not a valid level: "xyz"\n$/,
   );
+});
+
+test('the log tag is argv[0] as typed: bare "confd" when the shell found it through PATH', () => {
+  const binDir = dirname(confdBin);
+  const io = (env: Record<string, string>) => ({
+    stdout: () => {},
+    stderr: () => {},
+    env,
+    argv0: confdBin,
+    readStdin: () => Promise.resolve(Buffer.alloc(0)),
+  });
+  assert.equal(programTag(io({ _: confdBin, PATH: `/usr/bin:${binDir}` })), 'confd');
+  const typed = `./${relative(process.cwd(), confdBin)}`;
+  assert.equal(programTag(io({ _: typed, PATH: '/usr/bin' })), typed);
+  assert.equal(programTag(io({ _: confdBin, PATH: '/usr/bin' })), confdBin);
+  // $_ naming another program (e.g. node itself) is ignored.
+  assert.equal(programTag(io({ _: process.execPath, PATH: '/usr/bin' })), confdBin);
+  assert.equal(programTag(io({})), confdBin);
+  const r = confd(['-onetime', '-confdir', '/nonexistent', '-config-file', '/nonexistent'], {
+    _: confdBin,
+    PATH: `${binDir}:${process.env.PATH ?? ''}`,
+  });
+  assert.match(r.stderr, /^\S+ \S+ confd\[\d+\]: INFO Backend set to embedded\n/);
 });

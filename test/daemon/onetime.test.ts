@@ -105,7 +105,7 @@ test('-onetime: every resource is tried; the last error is logged ERROR then FAT
   assert.equal(r.lines.at(-1), `FATAL ${missing}`);
 });
 
-test('check_cmd failing leaves the target untouched; -noop logs a diff and writes nothing', async (t) => {
+test('check_cmd failing leaves the target untouched; -noop logs a diff; -sync-only skips the check', async (t) => {
   const dir = await tempDir(t);
   const dataDir = join(dir, 'data');
   await seedDataDir(dataDir, { k: 'new' });
@@ -132,6 +132,11 @@ test('check_cmd failing leaves the target untouched; -noop logs a diff and write
     noop.stderr,
   );
   assert.match(noop.stderr, /-value=old\n\+value=new\n/);
+
+  // -sync-only installs the file without running check_cmd (nor reload_cmd).
+  const syncOnly = await runConfd([...base, '-sync-only']);
+  assert.equal(syncOnly.code, 0, syncOnly.stderr);
+  assert.equal(await readFile(dest, 'utf8'), 'value=new\n');
 });
 
 test('bad backends: Invalid backend, unsupported confd backends, watch unsupported', async () => {
@@ -195,4 +200,32 @@ test('-log-format json writes one object a line; a missing confdir only warns', 
         o.msg === "Cannot load template resources: confdir '/nonexistent/dir' does not exist",
     ),
   );
+});
+
+test('confd.toml is read from -config-file, and flags typed on the command line win over it', async (t) => {
+  const dir = await tempDir(t);
+  const file = join(dir, 'confd.toml');
+  await writeFile(
+    file,
+    'backend = "env"\nconfdir = "/nonexistent/from-file"\nlog-level = "warn"\n',
+  );
+  const fromFile = await runConfd(['-onetime', '-config-file', file, '-log-level', 'info']);
+  assert.equal(fromFile.code, 0, fromFile.stderr);
+  assert.equal(fromFile.lines[0], 'INFO Backend set to env');
+  assert.ok(
+    fromFile.lines.includes(
+      "WARNING Cannot load template resources: confdir '/nonexistent/from-file' does not exist",
+    ),
+    fromFile.stderr,
+  );
+  const flagWins = await runConfd(['-onetime', '-config-file', file, '-backend', 'embedded']);
+  assert.equal(flagWins.code, 0, flagWins.stderr);
+  // log-level "warn" from the file hides the INFO start-up lines.
+  assert.deepEqual(flagWins.lines, [
+    "WARNING Cannot load template resources: confdir '/nonexistent/from-file' does not exist",
+  ]);
+  await writeFile(file, 'backend = "env"\ninterval = "soon"\n');
+  const bad = await runConfd(['-onetime', '-config-file', file]);
+  assert.equal(bad.code, 1);
+  assert.deepEqual(bad.lines, [`FATAL ${file}:2: interval: must be an integer`]);
 });

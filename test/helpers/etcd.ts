@@ -5,8 +5,10 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { TestContext } from 'node:test';
+import { Agent, fetch } from 'undici';
 import { tempDir } from './temp-dir.js';
 import { waitFor } from './wait-for.js';
 
@@ -102,6 +104,12 @@ export async function startChildServer(
   return server;
 }
 
+/** StartEtcdOptions tune {@link startEtcd}. */
+export interface StartEtcdOptions {
+  /** Serve clients over https and require a client certificate signed by `ca` (PEM paths). */
+  tls?: { ca: string; cert: string; key: string; clientCert: string; clientKey: string };
+}
+
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 /** prefixEnd is etcd's range end for "every key starting with key". */
@@ -118,11 +126,37 @@ function prefixEnd(key: string): string {
 }
 
 /** startEtcd starts etcd and waits for it to be healthy. */
-export async function startEtcd(t: TestContext): Promise<RunningEtcd> {
+export async function startEtcd(
+  t: TestContext,
+  options: StartEtcdOptions = {},
+): Promise<RunningEtcd> {
   const dir = await tempDir(t, 'confd-etcd-');
+  const { tls } = options;
+  // With TLS, the helper's own requests present the client certificate too.
+  const dispatcher = tls
+    ? new Agent({
+        connect: {
+          ca: await readFile(tls.ca),
+          cert: await readFile(tls.clientCert),
+          key: await readFile(tls.clientKey),
+        },
+      })
+    : undefined;
+  if (dispatcher) t.after(() => dispatcher.close());
+  const tlsArgs = tls
+    ? [
+        '--cert-file',
+        tls.cert,
+        '--key-file',
+        tls.key,
+        '--trusted-ca-file',
+        tls.ca,
+        '--client-cert-auth',
+      ]
+    : [];
   for (let attempt = 0; ; attempt++) {
     const [clientPort, peerPort] = [await freePort(), await freePort()];
-    const url = `http://127.0.0.1:${clientPort}`;
+    const url = `${tls ? 'https' : 'http'}://127.0.0.1:${clientPort}`;
     const peer = `http://127.0.0.1:${peerPort}`;
     let server;
     try {
@@ -150,6 +184,7 @@ export async function startEtcd(t: TestContext): Promise<RunningEtcd> {
           'info',
           '--logger',
           'zap',
+          ...tlsArgs,
         ],
         /serving client traffic|ready to serve client requests/,
       );
@@ -159,6 +194,7 @@ export async function startEtcd(t: TestContext): Promise<RunningEtcd> {
     }
     const post = async (path: string, body: unknown, token?: string) => {
       const res = await fetch(`${url}${path}`, {
+        dispatcher,
         method: 'POST',
         headers: token ? { authorization: token } : {},
         body: JSON.stringify(body),
@@ -169,7 +205,7 @@ export async function startEtcd(t: TestContext): Promise<RunningEtcd> {
     };
     await waitFor(
       async () => {
-        const res = await fetch(`${url}/health`);
+        const res = await fetch(`${url}/health`, { dispatcher });
         return res.ok && ((await res.json()) as { health?: string }).health === 'true';
       },
       { timeoutMs: 15_000, what: 'etcd health' },

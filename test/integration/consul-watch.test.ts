@@ -56,7 +56,11 @@ test('-watch via consul: a PUT re-renders; an agent outage never blanks the targ
     '/nonexistent/confd.toml',
   ]);
   const content = () => readFile(dest, 'utf8').catch(() => '');
-  await eventually(async () => (await content()) === 'proxy_pass http://www.example.com;\n');
+  await eventually(async () => (await content()) === 'proxy_pass http://www.example.com;\n', {
+    what: 'the first render',
+  }).catch((err: Error) => {
+    throw new Error(`${err.message}; confd said:\n${confd.stderr()}`);
+  });
 
   await put(agent.url, 'nginx/proxy', 'google.com');
   await eventually(async () => (await content()) === 'proxy_pass http://www.google.com;\n', {
@@ -81,5 +85,35 @@ test('-watch via consul: a PUT re-renders; an agent outage never blanks the targ
     from: mark,
   });
   assert.equal(await confd.stop('SIGINT'), 0);
-  assert.equal(confd.lines().at(-1), 'INFO Captured interrupt. Exiting...');
+  assert.ok(confd.lines().includes('INFO Captured interrupt. Exiting...'));
+});
+
+test('-watch via consul sees the very first write to a brand-new agent (index 1)', async (t) => {
+  const dir = await tempDir(t);
+  const agent = await startAgent(t);
+  const dest = join(dir, 'out', 'a');
+  const { confdir } = await makeConfdir(dir, {
+    'a.toml': {
+      toml: toml({ src: 'a.tmpl', dest, keys: ['/app'] }),
+      template: { name: 'a.tmpl', text: 'v={{getv "/app/x" "unset"}}\n' },
+    },
+  });
+  const confd = startConfd(t, [
+    '-watch',
+    '-backend',
+    'consul',
+    '-node',
+    agent.url.replace(/^http:\/\//, ''),
+    '-confdir',
+    confdir,
+    '-config-file',
+    '/nonexistent/confd.toml',
+  ]);
+  const content = () => readFile(dest, 'utf8').catch(() => '');
+  await eventually(async () => (await content()) === 'v=unset\n');
+  await put(agent.url, 'app/x', 'first');
+  await eventually(async () => (await content()) === 'v=first\n', { what: 'the first write' });
+  await put(agent.url, 'app/x', 'second');
+  await eventually(async () => (await content()) === 'v=second\n', { what: 'the second write' });
+  assert.equal(await confd.stop(), 0);
 });

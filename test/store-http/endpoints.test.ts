@@ -54,6 +54,8 @@ test('wrong methods are 405 with Allow, OPTIONS answers Allow, unknown paths 404
   const txn = await request('GET', '/v1/txn');
   assert.equal(txn.status, 405);
   assert.equal(txn.headers.allow, 'OPTIONS,PUT');
+  // Without an onLeave hook (the daemon's embedded API), /v1/agent/leave does not exist.
+  assert.equal((await request('PUT', '/v1/agent/leave')).status, 404);
   const unknown = await request('GET', '/v1/nothing/here');
   assert.equal(unknown.status, 404);
   assert.equal(unknown.text, '404 page not found\n');
@@ -116,6 +118,9 @@ test("paths with // are redirected like Go's ServeMux", async (t) => {
   const res = await request('GET', '/v1/kv/a//b?raw');
   assert.equal(res.status, 301);
   assert.equal(res.headers.location, '/v1/kv/a/b?raw');
+  const encoded = await request('GET', '/v1/kv/x%2F%2Fy%3Fz');
+  assert.equal(encoded.status, 301);
+  assert.equal(encoded.headers.location, '/v1/kv/x/y%3Fz');
 });
 
 test('an absolute-form request target is served by its path', async (t) => {
@@ -136,4 +141,14 @@ test('an absolute-form request target is served by its path', async (t) => {
   });
   assert.match(text, /^HTTP\/1\.1 200 OK/);
   assert.match(text, /\r\n\r\nolute$/);
+});
+
+test('an aborted signal closes the API; listen after close is refused', async (t) => {
+  const controller = new AbortController();
+  const { api, url } = await startApi(t, { signal: controller.signal });
+  assert.equal((await fetch(`${url}/v1/status/leader`)).status, 200);
+  controller.abort();
+  await api.close();
+  await assert.rejects(fetch(`${url}/v1/status/leader`));
+  await assert.rejects(api.listen(0), /the HTTP API is closed/);
 });

@@ -4,7 +4,18 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, cp, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  cp,
+  open as openFile,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  truncate,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { createStore, type StoreEngine } from '../../src/store/store.js';
 import { isConfdError, ErrorCode } from '../../src/errors.js';
@@ -65,7 +76,7 @@ test('a restart recovers keys, indexes, flags, sessions, locks and tombstones', 
   assert.deepEqual(s.kvList('app/'), before.list);
   assert.deepEqual(s.kvKeys('', '/').value, before.keys);
   assert.equal(s.kvGet('app/b').index, before.missing);
-  assert.equal(s.kvList('app/b').index, 3, 'the tombstone survived');
+  assert.equal(s.kvList('app/b').index, 4, 'the tombstone survived');
   assert.equal(s.kvGet('app/a').value?.flags, 99n);
   assert.equal(s.kvGet('app/lock').value?.session, sess.id);
   assert.equal(s.sessionInfo(sess.id).value?.name, 'locker');
@@ -87,12 +98,12 @@ test('a crash image replays the log; writes continue at the next index', async (
   const image = await crashImage(s, join(root, 'a'), join(root, 'b'));
   const r = await open(image);
   stores.push(r);
-  assert.equal(r.lastIndex, 21);
+  assert.equal(r.lastIndex, 22);
   assert.equal(text(r, 'k/19'), 'v19');
   assert.equal(r.kvGet('k/3').value, undefined);
-  assert.equal(r.kvList('k/').index, 21);
+  assert.equal(r.kvList('k/').index, 22);
   await r.kvSet('k/new', b('n'));
-  assert.equal(r.kvGet('k/new').index, 22);
+  assert.equal(r.kvGet('k/new').index, 23);
 });
 
 test('torn tails: appended garbage and a half-written record are dropped, nothing else', async (t) => {
@@ -105,7 +116,7 @@ test('torn tails: appended garbage and a half-written record are dropped, nothin
   const g = await crashImage(s, join(root, 'a'), join(root, 'garbage'));
   await appendFile(await walFile(g), Buffer.from([7, 0, 0, 0, 1, 2, 3, 4, 5, 6]));
   let r = await open(g);
-  assert.equal(r.lastIndex, 5);
+  assert.equal(r.lastIndex, 6);
   assert.equal(text(r, 'k5'), 'value-5');
   await r.kvSet('k6', b('after'));
   await r.close();
@@ -118,11 +129,28 @@ test('torn tails: appended garbage and a half-written record are dropped, nothin
   const wal = await walFile(h);
   await truncate(wal, (await stat(wal)).size - 5);
   r = await open(h);
-  assert.equal(r.lastIndex, 4, 'only the torn record is dropped');
+  assert.equal(r.lastIndex, 5, 'only the torn record is dropped');
   assert.equal(text(r, 'k4'), 'value-4');
   assert.equal(r.kvGet('k5').value, undefined);
   assert.ok((await stat(wal)).size < (await stat(await walFile(join(root, 'a')))).size);
   await r.close();
+});
+
+test('a segment left empty by a crash right after its creation is repaired', async (t) => {
+  const { root, stores } = await setup(t);
+  const dir = join(root, 'a');
+  let s = await open(dir);
+  await s.kvSet('k', b('1'));
+  await s.close(); // snapshot + a fresh segment holding only its header
+  await truncate(await walFile(dir), 0);
+  s = await open(dir);
+  await s.kvSet('k2', b('2'));
+  const image = await crashImage(s, dir, join(root, 'b'));
+  await s.close();
+  const r = await open(image);
+  stores.push(r);
+  assert.equal(text(r, 'k'), '1');
+  assert.equal(text(r, 'k2'), '2');
 });
 
 test('corruption in the middle of the log stops recovery with STORE_CORRUPT naming file and offset', async (t) => {
@@ -145,6 +173,22 @@ test('corruption in the middle of the log stops recovery with STORE_CORRUPT nami
   );
 });
 
+test('a missing log segment is reported as corruption, not skipped', async (t) => {
+  const { root } = await setup(t);
+  const dir = join(root, 'a');
+  const s = await open(dir, { snapshotEvery: 3 });
+  for (let i = 0; i < 4; i++) await s.kvSet(`k${i}`, b('v'));
+  await s.idle();
+  await s.close();
+  const names = await readdir(dir);
+  // Drop the snapshot: the remaining segment no longer starts at record 2 (the first write).
+  for (const n of names) if (n.startsWith('snapshot-')) await rm(join(dir, n));
+  await assert.rejects(
+    open(dir),
+    (e) => isConfdError(e, ErrorCode.STORE_CORRUPT) && /records are missing/.test(e.message),
+  );
+});
+
 test('snapshots bound the log; snapshot + log replay restores the state', async (t) => {
   const { root, stores } = await setup(t);
   const s = await open(join(root, 'a'), { snapshotEvery: 10 });
@@ -158,9 +202,9 @@ test('snapshots bound the log; snapshot + log replay restores the state', async 
   const image = await crashImage(s, join(root, 'a'), join(root, 'b'));
   const r = await open(image);
   stores.push(r);
-  assert.equal(r.lastIndex, 36);
+  assert.equal(r.lastIndex, 37);
   assert.deepEqual(r.kvList('s/'), s.kvList('s/'));
-  assert.equal(r.kvList('s/0').index, 36);
+  assert.equal(r.kvList('s/0').index, 37);
   // a damaged snapshot is reported, not silently ignored
   await r.close();
   const snap = (await readdir(image)).find((f) => f.startsWith('snapshot-'))!;
@@ -204,31 +248,71 @@ test('the data directory is created 0700 and its files 0600', async (t) => {
   for (const f of files) assert.equal((await stat(join(dir, f))).mode & 0o777, 0o600, f);
 });
 
-test('a data directory is locked against a second opener', async (t) => {
-  const { root, stores } = await setup(t);
-  const dir = join(root, 'a');
-  const s = await open(dir);
-  stores.push(s);
-  await assert.rejects(
-    open(dir),
-    (e) => isConfdError(e, ErrorCode.STORE_IO) && e.message.includes(`process ${process.pid}`),
-  );
-  await s.kvSet('k', b('v'));
-  await s.close();
-  const again = await open(dir);
-  stores.push(again);
-  assert.equal(text(again, 'k'), 'v');
-  // a stale lock (its process is gone) is taken over
-  await again.close();
-  await writeFile(join(dir, 'LOCK'), '999999999\n');
-  const third = await open(dir);
-  stores.push(third);
-  assert.equal(text(third, 'k'), 'v');
-});
-
 test('options are validated', async () => {
   await assert.rejects(createStore({ nodeName: 'n' }), (e) =>
     isConfdError(e, ErrorCode.CONFIG_INVALID),
   );
   await assert.rejects(createStore({ dev: true, nodeName: '' }), /nodeName/);
+});
+
+/** failingOpen wraps real file handles so that fdatasync fails while `failures` > 0. */
+function failingOpen(control: { failures: number }) {
+  return async (path: string, flags: string, mode?: number): Promise<FileHandle> => {
+    const fh = await openFile(path, flags, mode);
+    return new Proxy(fh, {
+      get(target, prop) {
+        if (prop === 'datasync' && control.failures > 0) {
+          return () => {
+            control.failures--;
+            return Promise.reject(
+              Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }),
+            );
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function'
+          ? (value as (...a: unknown[]) => unknown).bind(target)
+          : value;
+      },
+    });
+  };
+}
+
+test('an I/O failure rejects the batch with STORE_IO and never acknowledges it', async (t) => {
+  const { root, stores } = await setup(t);
+  const dir = join(root, 'a');
+  const control = { failures: 0 };
+  const s = await createStore({
+    dataDir: dir,
+    nodeName: 'n',
+    timerIntervalMs: 0,
+    openLogFile: failingOpen(control),
+  });
+  stores.push(s);
+  await s.kvSet('before', b('1'));
+  control.failures = 1;
+  const ac = new AbortController();
+  let woken = false;
+  const waiter = s.waitForChange({ kind: 'key', key: 'lost' }, ac.signal).then(
+    () => (woken = true),
+    () => undefined,
+  );
+  await assert.rejects(s.kvSet('lost', b('x')), (e) => isConfdError(e, ErrorCode.STORE_IO));
+  assert.equal(s.kvGet('lost').value, undefined, 'a failed write is never visible');
+  assert.equal(s.lastIndex, 2);
+  // the log was cut back, so later writes go on at the next index
+  await s.kvSet('after', b('2'));
+  ac.abort();
+  await waiter;
+  assert.equal(woken, false, 'a failed write wakes nobody');
+  assert.equal(s.kvGet('after').index, 3);
+  // when even the cut-back fails, the log refuses further writes
+  control.failures = 2;
+  await assert.rejects(s.kvSet('lost2', b('x')), (e) => isConfdError(e, ErrorCode.STORE_IO));
+  await assert.rejects(s.kvSet('lost3', b('x')), (e) => isConfdError(e, ErrorCode.STORE_IO));
+  const image = await crashImage(s, dir, join(root, 'b'));
+  const r = await open(image);
+  stores.push(r);
+  assert.deepEqual(r.kvKeys('').value, ['after', 'before']);
+  assert.equal(r.lastIndex, 3);
 });

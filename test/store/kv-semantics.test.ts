@@ -19,25 +19,25 @@ test('put/get: indexes, flags, empty value is null, equal PUT is skipped', async
   assert.equal(s.kvGet('missing').index, 0);
   assert.equal(await s.kvSet('a', b('1'), { flags: 42n }), true);
   const first = s.kvGet('a');
-  assert.equal(first.index, 1);
+  assert.equal(first.index, 2);
   assert.deepEqual(
     { ...first.value, value: text(first.value?.value) },
     {
       key: 'a',
       value: '1',
       flags: 42n,
-      createIndex: 1,
-      modifyIndex: 1,
+      createIndex: 2,
+      modifyIndex: 2,
       lockIndex: 0,
     },
   );
   // Same value and flags: no index change.
   assert.equal(await s.kvSet('a', b('1'), { flags: 42n }), true);
-  assert.equal(s.kvGet('a').value?.modifyIndex, 1);
-  assert.equal(s.kvGet('missing').index, 1);
+  assert.equal(s.kvGet('a').value?.modifyIndex, 2);
+  assert.equal(s.kvGet('missing').index, 2);
   await s.kvSet('a', b('2'), { flags: 42n });
-  assert.equal(s.kvGet('a').value?.modifyIndex, 3);
-  assert.equal(s.kvGet('a').value?.createIndex, 1);
+  assert.equal(s.kvGet('a').value?.modifyIndex, 4);
+  assert.equal(s.kvGet('a').value?.createIndex, 2);
   await s.kvSet('empty', new Uint8Array(0));
   assert.equal(s.kvGet('empty').value?.value, null);
   await s.kvSet('nul', null);
@@ -53,8 +53,8 @@ test('cas table: create-only, matching index, stale index, missing key', async (
   const cases: { name: string; key: string; cas: number; want: boolean }[] = [
     { name: 'cas=0 creates when absent', key: 'k', cas: 0, want: true },
     { name: 'cas=0 refuses when present', key: 'k', cas: 0, want: false },
-    { name: 'cas=N matches ModifyIndex', key: 'k', cas: 1, want: true },
-    { name: 'cas=N stale', key: 'k', cas: 1, want: false },
+    { name: 'cas=N matches ModifyIndex', key: 'k', cas: 2, want: true },
+    { name: 'cas=N stale', key: 'k', cas: 2, want: false },
     { name: 'cas=N on a missing key fails', key: 'other', cas: 5, want: false },
   ];
   for (const c of cases) {
@@ -117,27 +117,27 @@ test('tombstone index rules: prefix index never goes backwards, reaping falls ba
     tombstoneTtlMs: 60_000,
   });
   t.after(() => s.close());
-  await s.kvSet('app/a', b('1')); // 1
-  await s.kvSet('app/b', b('2')); // 2
-  await s.kvSet('other', b('3')); // 3
-  assert.equal(s.kvList('app/').index, 2);
-  await s.kvDelete('app/b'); // 4: tombstone
-  assert.equal(s.kvList('app/').index, 4, 'the tombstone keeps the prefix index');
+  await s.kvSet('app/a', b('1')); // 2 (index 1 is reserved)
+  await s.kvSet('app/b', b('2')); // 3
+  await s.kvSet('other', b('3')); // 4
+  assert.equal(s.kvList('app/').index, 3);
+  await s.kvDelete('app/b'); // 5: tombstone
+  assert.equal(s.kvList('app/').index, 5, 'the tombstone keeps the prefix index');
   assert.deepEqual(s.kvKeys('app/').value, ['app/a']);
-  await s.kvSet('other', b('4')); // 5
-  assert.equal(s.kvList('app/').index, 4);
-  assert.equal(s.kvList('').index, 5, 'empty prefix answers the table index');
-  assert.equal(s.kvGet('app/b').index, 5, 'a missing key answers the table index');
-  await s.kvDelete('gone/x'); // 6: nothing deleted, no tombstone
-  assert.equal(s.kvList('gone/').index, 5);
+  await s.kvSet('other', b('4')); // 6
+  assert.equal(s.kvList('app/').index, 5);
+  assert.equal(s.kvList('').index, 6, 'empty prefix answers the table index');
+  assert.equal(s.kvGet('app/b').index, 6, 'a missing key answers the table index');
+  await s.kvDelete('gone/x'); // 7: nothing deleted, no tombstone
+  assert.equal(s.kvList('gone/').index, 6);
   assert.equal(s.stats().tombstones, 1);
   // Reap after the tombstone TTL: the prefix still has a match and keeps its index.
   now += 61_000;
   await s.runTimers();
   assert.equal(s.stats().tombstones, 0);
-  assert.equal(s.kvList('app/').index, 4);
+  assert.equal(s.kvList('app/').index, 5);
   assert.equal(s.kvList('app/b').index, s.kvList('').index, 'no match: the table index');
-  assert.ok(s.kvList('app/b').index >= 4);
+  assert.ok(s.kvList('app/b').index >= 5);
   // Deleting the last key of a prefix then reaping: no match, table index (not smaller).
   await s.kvDelete('app/a');
   const before = s.kvList('app/').index;

@@ -33,8 +33,8 @@ test('session create fills Consul defaults and validates the TTL', async (t) => 
       ttl: '',
       nodeChecks: ['serfHealth'],
       serviceChecks: null,
-      createIndex: 1,
-      modifyIndex: 1,
+      createIndex: 2,
+      modifyIndex: 2,
     },
   );
   await assert.rejects(

@@ -19,7 +19,7 @@ test('a successful txn applies at one index; only get verbs carry values; delete
   await s.kvSet('t/gone', b('g'));
   const r = await s.txn([
     { verb: 'set', key: 't/a', value: b('A'), flags: 7n },
-    { verb: 'cas', key: 't/old', value: b('O2'), index: 1 },
+    { verb: 'cas', key: 't/old', value: b('O2'), index: 2 },
     { verb: 'get', key: 't/a' },
     { verb: 'delete', key: 't/gone' },
     { verb: 'check-not-exists', key: 't/gone' },
@@ -27,16 +27,16 @@ test('a successful txn applies at one index; only get verbs carry values; delete
   ]);
   assert.equal(r.ok, true);
   if (!r.ok) return;
-  assert.equal(r.index, 3);
-  assert.equal(s.lastIndex, 3);
+  assert.equal(r.index, 4);
+  assert.equal(s.lastIndex, 4);
   assert.deepEqual(
     r.results.map((e) => [e.key, e.value && Buffer.from(e.value).toString(), e.modifyIndex]),
     [
-      ['t/a', null, 3],
-      ['t/old', null, 3],
-      ['t/a', 'A', 3],
-      ['t/a', 'A', 3],
-      ['t/old', 'O2', 3],
+      ['t/a', null, 4],
+      ['t/old', null, 4],
+      ['t/a', 'A', 4],
+      ['t/a', 'A', 4],
+      ['t/old', 'O2', 4],
     ],
   );
   assert.equal(s.kvGet('t/a').value?.flags, 7n);
@@ -45,16 +45,16 @@ test('a successful txn applies at one index; only get verbs carry values; delete
 
 test('a failing txn rolls back everything and reports every failed op', async (t) => {
   const s = await devStore(t);
-  await s.kvSet('k', b('v')); // index 1
-  const sess = await s.sessionCreate({}); // 2
-  await s.kvSet('locked', b('v'), { acquire: sess.id }); // 3
+  await s.kvSet('k', b('v')); // index 2 (index 1 is reserved)
+  const sess = await s.sessionCreate({}); // 3
+  await s.kvSet('locked', b('v'), { acquire: sess.id }); // 4
   const ops: TxnKvOp[] = [
     { verb: 'set', key: 'new', value: b('n') },
     { verb: 'delete', key: 'k' },
     { verb: 'get', key: 'nope' },
     { verb: 'check-index', key: 'nope', index: 1 },
     { verb: 'check-session', key: 'nope', session: 'x' },
-    { verb: 'check-index', key: 'locked', index: 4 },
+    { verb: 'check-index', key: 'locked', index: 5 },
     { verb: 'check-session', key: 'locked', session: 'b' },
     { verb: 'lock', key: 'x', session: '' },
     { verb: 'lock', key: 'x', session: 'no-such' },
@@ -70,7 +70,7 @@ test('a failing txn rolls back everything and reports every failed op', async (t
     { opIndex: 2, what: 'key "nope" doesn\'t exist' },
     { opIndex: 3, what: 'failed to check index, key "nope" doesn\'t exist' },
     { opIndex: 4, what: 'failed to check session, key "nope" doesn\'t exist' },
-    { opIndex: 5, what: 'failed index check for key "locked", current modify index 3 != 4' },
+    { opIndex: 5, what: 'failed index check for key "locked", current modify index 4 != 5' },
     {
       opIndex: 6,
       what: `failed session check for key "locked", current session "${sess.id}" != "b"`,
@@ -87,10 +87,10 @@ test('a failing txn rolls back everything and reports every failed op', async (t
   ]);
   assert.equal(s.kvGet('new').value, undefined, 'set rolled back');
   assert.equal(Buffer.from(s.kvGet('k').value!.value!).toString(), 'v', 'delete rolled back');
-  assert.equal(s.kvGet('k').value?.modifyIndex, 1);
+  assert.equal(s.kvGet('k').value?.modifyIndex, 2);
   assert.deepEqual(s.kvKeys('').value, ['k', 'locked']);
-  assert.equal(s.kvList('').index, 3, 'a rolled-back txn leaves the indexes alone');
-  assert.equal(s.kvList('new').index, 3);
+  assert.equal(s.kvList('').index, 4, 'a rolled-back txn leaves the indexes alone');
+  assert.equal(s.kvList('new').index, 4);
 });
 
 test('txn lock/unlock and read-only txns', async (t) => {

@@ -4,6 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ConfdError, ErrorCode } from '../../src/errors.js';
 import {
   createDefaultEngines,
@@ -11,6 +13,7 @@ import {
   engineFor,
   isTemplateEngineName,
 } from '../../src/template/engines.js';
+import { sharedDir } from '../helpers/paths.js';
 
 test('engineFor picks by file name, an override wins', () => {
   assert.equal(engineFor('/etc/confd/templates/nginx.conf.tmpl'), 'go');
@@ -42,4 +45,36 @@ test('an engine that is not registered is a typed error', () => {
     () => registry.get('go'),
     (err: unknown) => err instanceof ConfdError && err.code === ErrorCode.TEMPLATE_PARSE,
   );
+});
+
+test('confd integration templates render byte for byte through the registry (Go engine)', async () => {
+  const base = join(sharedDir, 'confd-integration', 'integration');
+  const keys = new Map([
+    ['/key', 'foobar'],
+    ['/database/host', '127.0.0.1'],
+    ['/database/password', 'p@sSw0rd'],
+    ['/database/port', '3306'],
+    ['/database/username', 'confd'],
+    ['/upstream/app1', '10.0.1.10:8080'],
+    ['/upstream/app2', '10.0.1.11:8080'],
+    ['/nested/east/app1', '10.0.1.10:8080'],
+    ['/nested/west/app2', '10.0.1.11:8080'],
+  ]);
+  const context = { keys, env: { HOSTNAME: 'localhost' }, now: () => 0 };
+  const engines = createDefaultEngines();
+  const pairs: [string, string][] = [
+    ['basic.conf.tmpl', 'basic.conf'],
+    ['exists-test.conf.tmpl', 'exists-test.conf'],
+    ['iteration.conf.tmpl', 'iteration.conf'],
+  ];
+  for (const [src, expect] of pairs) {
+    const source = await readFile(join(base, 'confdir', 'templates', src), 'utf8');
+    const want = await readFile(join(base, 'expect', expect), 'utf8');
+    const out = engines.forTemplate(src).compile(source, src).render(context).output;
+    assert.equal(out, want, src);
+  }
+  // nested is not checked upstream: with this data `/nested/*` matches nothing.
+  const nested = await readFile(join(base, 'confdir', 'templates', 'nested.conf.tmpl'), 'utf8');
+  const out = engines.get('go').compile(nested, 'nested.conf.tmpl').render(context).output;
+  assert.ok(out.startsWith('upstream app {\n\n}\n\nserver {'), out);
 });

@@ -192,6 +192,7 @@ const cases: { name: string; fn: string; args: unknown[]; want: string }[] = [
   { name: 'join', fn: 'join', args: [['a', 'b'], '-'], want: 'a-b' },
   { name: 'toUpper', fn: 'toUpper', args: ['abcß'], want: 'ABCß' },
   { name: 'toLower', fn: 'toLower', args: ['ABC'], want: 'abc' },
+  { name: 'toLower per rune like Go', fn: 'toLower', args: ['İΣΑΣ'], want: 'iσασ' },
   { name: 'contains', fn: 'contains', args: ['foobar', 'oba'], want: 'true' },
   { name: 'contains no', fn: 'contains', args: ['foobar', 'x'], want: 'false' },
   { name: 'replace all', fn: 'replace', args: ['a.b.c', '.', '_', -1], want: 'a_b_c' },

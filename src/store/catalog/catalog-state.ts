@@ -483,6 +483,11 @@ export class CatalogState {
     return { value, index: this.serviceIndex(name) };
   }
 
+  /** hasService tells whether a service name has at least one instance. */
+  hasService(name: string): boolean {
+    return this.#byName.has(name);
+  }
+
   /** serviceNames lists every registered service name, sorted. */
   serviceNames(): string[] {
     return [...this.#byName.keys()].sort(byString);

@@ -4,3 +4,6 @@ export * from './catalog-state.js';
 export * from './shapes.js';
 export * from './requests.js';
 export * from './snapshot.js';
+export * from './catalog-store.js';
+export * from './local-agent.js';
+export * from './events.js';

@@ -132,3 +132,10 @@ export function handleAgent(ctx: RequestContext): void {
       return undefined;
   }
 }
+
+/** handleLeave answers `PUT /v1/agent/leave` (200, empty body) and then asks the agent to leave. */
+export function handleLeave(ctx: RequestContext): void {
+  const { onLeave } = ctx.config;
+  ctx.res.writeHead(200, ['Content-Length', '0']);
+  ctx.res.end(() => onLeave?.());
+}

@@ -7,11 +7,12 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { errorMessage } from '../../errors.js';
+import { ConfdError, ErrorCode, errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { silentLogger } from '../../log.js';
 import type { Store } from '../types.js';
 import type { ApiConfig } from './context.js';
+import type { ServiceDiscovery } from './catalog-routes.js';
 import { routeRequest } from './router.js';
 
 /** HttpApiOptions configures {@link createHttpApi}. */
@@ -47,6 +48,13 @@ export interface HttpApiOptions {
   readonly version?: string;
   /** Extra entries for /v1/agent/self's DebugConfig. */
   readonly debugConfig?: Readonly<Record<string, unknown>>;
+  /**
+   * Enables `PUT /v1/agent/leave`: answered with 200 and an empty body, then this is called (the
+   * agent shuts down, as `consul leave` expects). Without it the path is 404.
+   */
+  readonly onLeave?: () => void;
+  /** Serves /v1/catalog, /v1/health, the agent's service/check endpoints and /v1/event. */
+  readonly services?: ServiceDiscovery;
   /** Closes the API when aborted. */
   readonly signal?: AbortSignal;
 }
@@ -68,6 +76,7 @@ export interface HttpApi {
 export const consulVersion = '1.21.4';
 
 const drainMs = 1000;
+const idleTimeoutMs = 120_000;
 
 /** createHttpApi builds the HTTP API over `options.store`. */
 export function createHttpApi(options: HttpApiOptions): HttpApi {
@@ -94,6 +103,8 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
     bootstrap: options.bootstrap ?? true,
     dev: options.dev ?? false,
     debugConfig: options.debugConfig ?? {},
+    onLeave: options.onLeave,
+    services: options.services,
   });
   const { logger } = config;
 
@@ -155,6 +166,10 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
   };
 
   const server: Server = createServer(handler);
+  // Consul (Go's http.Server) keeps idle connections open; Go clients drop theirs after 90 s. A
+  // shorter server-side idle timeout races with a client reusing the connection for a PUT, which
+  // Go does not retry. Keep idle connections longer than the client does; close() ends them.
+  server.keepAliveTimeout = idleTimeoutMs;
   server.on('clientError', (err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy(err);
@@ -184,10 +199,15 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
     })();
     return closed;
   };
-  options.signal?.addEventListener('abort', () => void close(), { once: true });
+  if (options.signal?.aborted) void close();
+  else options.signal?.addEventListener('abort', () => void close(), { once: true });
 
   const listen = (port: number, host = '127.0.0.1') =>
     new Promise<{ port: number; address: string }>((resolve, reject) => {
+      if (closing) {
+        reject(new ConfdError(ErrorCode.STORE_CLOSED, 'the HTTP API is closed'));
+        return;
+      }
       const onError = (err: Error) => reject(err);
       server.once('error', onError);
       server.listen(port, host, () => {

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../log.js';
 import type { Store } from '../types.js';
+import type { ServiceDiscovery } from './catalog-routes.js';
 import { goJson } from './go-json.js';
 import type { QueryParams } from './query.js';
 
@@ -38,6 +39,10 @@ export interface ApiConfig {
   readonly dev: boolean;
   /** Extra DebugConfig entries of /v1/agent/self (data dir, ...). */
   readonly debugConfig: Readonly<Record<string, unknown>>;
+  /** Called by `PUT /v1/agent/leave` after answering; absent = the endpoint is 404. */
+  readonly onLeave: (() => void) | undefined;
+  /** Catalog, health, agent-service and event routes; absent = those paths are 404. */
+  readonly services: ServiceDiscovery | undefined;
 }
 
 /** RequestContext is one request being served. */

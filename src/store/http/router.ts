@@ -5,11 +5,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiConfig, RequestContext } from './context.js';
 import { sendText } from './context.js';
-import { agentPaths, handleAgent } from './agent-routes.js';
+import { agentPaths, handleAgent, handleLeave } from './agent-routes.js';
 import { handleKv, kvMethods } from './kv-routes.js';
 import { parseQuery } from './query.js';
 import { handleSession, sessionRoutes } from './session-routes.js';
 import { handleTxn } from './txn-route.js';
+import { routeServiceDiscovery } from './service-routes.js';
 
 const getOnly = ['GET'] as const;
 const putOnly = ['PUT'] as const;
@@ -62,7 +63,8 @@ export function routeRequest(
   }
   // Go's ServeMux cleans `//` out of paths with a 301 (hashicorp/consul#3476).
   if (path.includes('//')) {
-    return redirect(res, rawPath.replace(/\/{2,}/g, '/') + (q < 0 ? '' : `?${rawQuery}`));
+    const clean = encodeURI(path.replace(/\/{2,}/g, '/')).replace(/[?#]/g, encodeURIComponent);
+    return redirect(res, clean + (q < 0 ? '' : `?${rawQuery}`));
   }
   const query = parseQuery(rawQuery);
   if (!query) return plain(res, 400, `invalid query string ${JSON.stringify(rawQuery)}`);
@@ -80,12 +82,20 @@ export function routeRequest(
     const op = slash < 0 ? rest : rest.slice(0, slash);
     const route = Object.hasOwn(sessionRoutes, op) ? sessionRoutes[op] : undefined;
     // Go's mux: `create`/`list` match exactly, the others only with their trailing slash.
-    if (route && slash < 0 !== route.arg) {
-      const arg = slash < 0 ? '' : rest.slice(slash + 1);
+    const hasArg = slash >= 0;
+    if (route && hasArg === route.arg) {
+      const arg = hasArg ? rest.slice(slash + 1) : '';
       return allowed(ctx, [route.method]) ? handleSession(ctx, op, arg) : undefined;
     }
   }
   if (agentPaths.has(path)) return allowed(ctx, getOnly) ? handleAgent(ctx) : undefined;
+  if (path === '/v1/agent/leave' && config.onLeave) {
+    return allowed(ctx, putOnly) ? handleLeave(ctx) : undefined;
+  }
+  if (config.services) {
+    const served = routeServiceDiscovery(ctx, config.services);
+    if (served !== false) return served;
+  }
   return plain(res, 404, '404 page not found\n');
 }
 

@@ -5,7 +5,7 @@
  */
 import { ConfdError, ErrorCode, type ErrorCodeValue } from '../../errors.js';
 import { KeyMissingError } from '../memkv.js';
-import { GoFloat, TemplateArgumentError } from '../values.js';
+import { GoFloat, KVPair, TemplateArgumentError } from '../values.js';
 import { BUILTINS, isTrue, type Builtin } from './builtins.js';
 import { intValueOf, isMapValue, mapEntries, printString, typeName } from './fmt.js';
 import {
@@ -17,7 +17,6 @@ import {
   type CommandNode,
   type FieldNode,
   type IdentifierNode,
-  type ListNode,
   type Node,
   type NumberNode,
   type PipeNode,
@@ -25,6 +24,7 @@ import {
   type VariableNode,
 } from './nodes.js';
 import type { ParsedTemplates } from './parser.js';
+import type { ParamType, Signature } from './signatures.js';
 import { goQuote } from './strconv.js';
 
 /** GoFunction is a function callable from a template; it throws to report an error. */
@@ -36,6 +36,8 @@ export interface ExecuteOptions {
   readonly functions: Readonly<Record<string, GoFunction>>;
   /** The data (`.` and `$`); confd executes with nil, i.e. `undefined`. */
   readonly data?: unknown;
+  /** Go signatures of the functions, checked before each call as Go does (optional). */
+  readonly signatures?: Readonly<Record<string, Signature>>;
 }
 
 /** Maximum nesting of `{{template}}` calls (Go allows 100000; JS stacks are smaller). */
@@ -76,14 +78,13 @@ class State {
   depth = 0;
   readonly #parsed: ParsedTemplates;
   readonly #functions: Readonly<Record<string, GoFunction>>;
+  readonly #signatures: Readonly<Record<string, Signature>>;
 
-  constructor(
-    parsed: ParsedTemplates,
-    functions: Readonly<Record<string, GoFunction>>,
-    data: unknown,
-  ) {
+  constructor(parsed: ParsedTemplates, options: ExecuteOptions) {
+    const data = options.data;
     this.#parsed = parsed;
-    this.#functions = functions;
+    this.#functions = options.functions;
+    this.#signatures = options.signatures ?? {};
     this.tmplName = parsed.name;
     this.vars = [{ name: '$', value: data }];
   }
@@ -205,7 +206,7 @@ class State {
           else this.vars[this.vars.length - 2].value = index;
         }
         const sig = this.walk(elem, r.list);
-        this.vars.length = mark;
+        if (this.vars.length !== mark) this.vars.length = mark;
         return sig;
       };
       if (Array.isArray(val)) {
@@ -442,17 +443,137 @@ class State {
     this.node = node;
     const name = node.ident;
     if (name === 'and' || name === 'or') return this.#evalAndOr(dot, name, args, final);
-    const builtin = BUILTINS[name];
+    const builtin = Object.hasOwn(BUILTINS, name) ? BUILTINS[name] : undefined;
     if (builtin !== undefined) return this.#evalBuiltin(dot, builtin, cmd, name, args, final);
-    const fn = this.#functions[name];
+    const fn = Object.hasOwn(this.#functions, name) ? this.#functions[name] : undefined;
     if (fn === undefined) return this.errorf(`${goQuote(name)} is not a defined function`);
+    const sig = Object.hasOwn(this.#signatures, name) ? this.#signatures[name] : undefined;
+    if (sig !== undefined) return this.#evalTypedCall(dot, fn, sig, cmd, name, args, final);
     return this.#evalCall(dot, fn, undefined, cmd, name, args, final);
   }
 
+  /** evalTypedCall checks arity and argument types against a Go signature, then calls. */
+  #evalTypedCall(
+    dot: unknown,
+    fn: GoFunction,
+    sig: Signature,
+    cmd: Node,
+    name: string,
+    args: readonly ArgNode[],
+    final: Final,
+  ): unknown {
+    const given = Math.max(args.length - 1, 0);
+    const numIn = given + (final === MISSING ? 0 : 1);
+    const nParams = sig.params.length;
+    const numFixed = sig.variadic ? nParams - 1 : given;
+    if (sig.variadic) {
+      if (numIn < numFixed) {
+        this.errorf(`wrong number of args for ${name}: want at least ${numFixed} got ${given}`);
+      }
+    } else if (numIn !== nParams) {
+      this.errorf(`wrong number of args for ${name}: want ${nParams} got ${numIn}`);
+    }
+    const argv: unknown[] = [];
+    for (let i = 0; i < given; i++) {
+      const type = i < numFixed ? sig.params[i] : sig.params[nParams - 1];
+      argv.push(this.#evalTypedArg(dot, type, args[i + 1]));
+    }
+    if (final !== MISSING) {
+      let type = sig.params[nParams - 1];
+      if (sig.variadic && numIn - 1 < numFixed) type = sig.params[numIn - 1]!;
+      argv.push(this.#validateType(final, type));
+    }
+    let result: unknown;
+    try {
+      result = fn(...argv);
+    } catch (err) {
+      if (err instanceof ExecFailure) throw err;
+      this.node = cmd;
+      if (err instanceof TemplateArgumentError) {
+        return this.errorf(err.message, ErrorCode.TEMPLATE_EXEC, err);
+      }
+      const code =
+        err instanceof KeyMissingError ? ErrorCode.TEMPLATE_KEY_MISSING : ErrorCode.TEMPLATE_EXEC;
+      const message = err instanceof Error ? err.message : String(err);
+      return this.errorf(`error calling ${name}: ${message}`, code, err);
+    }
+    return result;
+  }
+
+  /** evalTypedArg is Go's evalArg for a parameter of a known type. */
+  #evalTypedArg(dot: unknown, type: ParamType, n: ArgNode): unknown {
+    this.node = n;
+    // eslint-disable-next-line @typescript-eslint/switch-exhaustiveness-check -- default covers the rest
+    switch (n.kind) {
+      case NodeKind.Dot:
+        return this.#validateType(dot, type);
+      case NodeKind.Nil:
+        if (type === 'interface {}') return null;
+        if (type === '[]string' || type === '[]memkv.KVPair') return [];
+        return this.errorf(`cannot assign nil to ${type}`);
+      case NodeKind.Field:
+        return this.#validateType(this.#evalFieldNode(dot, n, [n], MISSING), type);
+      case NodeKind.Variable:
+        return this.#validateType(this.#evalVariableNode(dot, n, NO_ARGS, MISSING), type);
+      case NodeKind.Pipe:
+        return this.#validateType(this.#evalPipeline(dot, n), type);
+      case NodeKind.Identifier:
+        return this.#validateType(this.#evalFunction(dot, n, n, [n], MISSING), type);
+      case NodeKind.Chain:
+        return this.#validateType(this.#evalChainNode(dot, n, NO_ARGS, MISSING), type);
+      default:
+        break;
+    }
+    // eslint-disable-next-line @typescript-eslint/switch-exhaustiveness-check -- default covers the rest
+    switch (type) {
+      case 'string':
+        if (n.kind === NodeKind.String) return n.text;
+        return this.errorf(`expected string; found ${nodeString(n)}`);
+      case 'int':
+        if (n.kind === NodeKind.Number && n.isInt) return n.int;
+        return this.errorf(`expected integer; found ${nodeString(n)}`);
+      case 'interface {}':
+        return this.#evalArg(dot, n);
+      default:
+        return this.errorf(`can't handle ${nodeString(n)} for arg of type ${type}`);
+    }
+  }
+
+  /** validateType is Go's validateType: the value must be assignable to the parameter type. */
+  #validateType(value: unknown, type: ParamType): unknown {
+    if (value === undefined) {
+      if (type === 'interface {}') return null;
+      if (type === '[]string' || type === '[]memkv.KVPair') return [];
+      return this.errorf(`invalid value; expected ${type}`);
+    }
+    let ok: boolean;
+    switch (type) {
+      case 'interface {}':
+        return value;
+      case 'string':
+        ok = typeof value === 'string';
+        break;
+      case 'int':
+        ok = (typeof value === 'number' && Number.isInteger(value)) || typeof value === 'bigint';
+        break;
+      case '[]string':
+        ok = Array.isArray(value) && value.every((v) => typeof v === 'string');
+        break;
+      case '[]memkv.KVPair':
+        ok = Array.isArray(value) && value.every((v) => v instanceof KVPair);
+        break;
+    }
+    if (ok) return value;
+    const got = value === null ? 'interface {}' : typeName(value);
+    return this.errorf(`wrong type for value; expected ${type}; got ${got}`);
+  }
+
   #evalAndOr(dot: unknown, name: string, args: readonly ArgNode[], final: Final): unknown {
-    const count = args.length - 1 + (final === MISSING ? 0 : 1);
+    const count = Math.max(args.length - 1, 0) + (final === MISSING ? 0 : 1);
     if (count < 1)
-      this.errorf(`wrong number of args for ${name}: want at least 1 got ${args.length - 1}`);
+      this.errorf(
+        `wrong number of args for ${name}: want at least 1 got ${Math.max(args.length - 1, 0)}`,
+      );
     const stopOn = name === 'or';
     let v: unknown = undefined;
     for (let i = 1; i < args.length; i++) {
@@ -481,7 +602,7 @@ class State {
     args: readonly ArgNode[],
     final: Final,
   ): unknown {
-    const given = args.length - 1;
+    const given = Math.max(args.length - 1, 0);
     const numIn = given + (final === MISSING ? 0 : 1);
     if (builtin.variadic) {
       if (numIn < builtin.fixed) {
@@ -546,7 +667,7 @@ class State {
     const at = this.node;
     if (receiver !== undefined) {
       // A Go method: its JavaScript parameter count is its Go arity.
-      const numIn = args.length - 1 + (final === MISSING ? 0 : 1);
+      const numIn = Math.max(args.length - 1, 0) + (final === MISSING ? 0 : 1);
       if (numIn !== fn.length)
         this.errorf(`wrong number of args for ${name}: want ${fn.length} got ${numIn}`);
     }
@@ -608,7 +729,7 @@ function isExported(name: string): boolean {
  * TEMPLATE_EXEC (or TEMPLATE_KEY_MISSING for a missing key) with Go's error text.
  */
 export function execute(parsed: ParsedTemplates, options: ExecuteOptions): string {
-  const state = new State(parsed, options.functions, options.data);
+  const state = new State(parsed, options);
   const tree = parsed.trees.get(parsed.name);
   try {
     if (tree === undefined) {
@@ -630,6 +751,3 @@ export function execute(parsed: ParsedTemplates, options: ExecuteOptions): strin
     throw err;
   }
 }
-
-/** ListRoot re-exports the root node type for callers inspecting trees. */
-export type { ListNode };

@@ -8,11 +8,13 @@ import { createLookupRecorder, type LookupRecorder } from '../values.js';
 import { BUILTIN_NAMES } from './builtins.js';
 import { execute, type GoFunction } from './exec.js';
 import { parseTemplate } from './parser.js';
+import { CONFD_SIGNATURES, type Signature } from './signatures.js';
 
 export { execute, type ExecuteOptions, type GoFunction } from './exec.js';
 export { parseTemplate, type ParsedTemplates } from './parser.js';
 export { sprint, sprintf, sprintln, printString } from './fmt.js';
 export { BUILTIN_NAMES } from './builtins.js';
+export { CONFD_SIGNATURES, type ParamType, type Signature } from './signatures.js';
 
 /** FunctionFactory builds the function map for one render. */
 export type FunctionFactory = (
@@ -24,8 +26,10 @@ export type FunctionFactory = (
 export interface GoEngineOptions {
   /** Names of the functions `functions` provides (checked at parse time, as Go does). */
   readonly functionNames: readonly string[];
-  /** Builds the functions for one render; defaults to confd's library. */
+  /** Builds the functions for one render. */
   readonly functions: FunctionFactory;
+  /** Go signatures of the functions, to check arguments before calls as Go does. */
+  readonly signatures?: Readonly<Record<string, Signature>>;
 }
 
 /** createGoEngine builds a Go template engine over a given function library. */
@@ -40,7 +44,7 @@ export function createGoEngine(options: GoEngineOptions): TemplateEngine {
         render(context: RenderContext) {
           const recorder = createLookupRecorder();
           const functions = options.functions(context, recorder);
-          const output = execute(parsed, { functions });
+          const output = execute(parsed, { functions, signatures: options.signatures });
           return { output, missingLookups: recorder.missing };
         },
       };
@@ -73,4 +77,5 @@ export function renderGoTemplate(source: string, options: RenderGoTemplateOption
 export const goTemplateEngine: TemplateEngine = createGoEngine({
   functionNames: FUNCTION_NAMES,
   functions: (context, recorder) => createFunctions(context, recorder),
+  signatures: CONFD_SIGNATURES,
 });

@@ -427,7 +427,7 @@ export function lex(input: string, breakOK = true, continueOK = true): Token[] {
       backup();
       const word = input.slice(start, pos);
       if (!atTerminator()) return fail(`bad character ${formatRuneU(c ?? '')}`);
-      const kw = keywords[word];
+      const kw = Object.hasOwn(keywords, word) ? keywords[word] : undefined;
       if (kw !== undefined && kw > Tok.Keyword) {
         if ((kw === Tok.Break && !breakOK) || (kw === Tok.Continue && !continueOK)) {
           emit(Tok.Identifier);

@@ -4,6 +4,7 @@
  * `template: name:2: unexpected EOF`.
  */
 import { ConfdError, ErrorCode } from '../../errors.js';
+import { BUILTIN_NAMES } from './builtins.js';
 import { lex, Tok, type Token, type TokType } from './lexer.js';
 import {
   NodeKind,
@@ -543,14 +544,22 @@ class TreeParser {
 }
 
 /**
- * parseTemplate parses Go template source into its named trees. `hasFunction` tells which function
- * names exist (Go rejects unknown ones at parse time). Throws ConfdError TEMPLATE_PARSE.
+ * parseTemplate parses Go template source into its named trees. `funcNames` lists the library's
+ * function names (builtins are added), or is a predicate over every callable name; Go rejects
+ * unknown functions at parse time. Throws ConfdError TEMPLATE_PARSE.
  */
 export function parseTemplate(
   source: string,
   name: string,
-  hasFunction: (name: string) => boolean,
+  funcNames: Iterable<string> | ((name: string) => boolean),
 ): ParsedTemplates {
+  let hasFunction: (name: string) => boolean;
+  if (typeof funcNames === 'function') {
+    hasFunction = funcNames;
+  } else {
+    const known = new Set<string>([...BUILTIN_NAMES, ...funcNames]);
+    hasFunction = (n) => known.has(n);
+  }
   const tokens = lex(source, !hasFunction('break'), !hasFunction('continue'));
   const last = tokens[tokens.length - 1];
   const cur: Cursor = {
@@ -560,6 +569,14 @@ export function parseTemplate(
     eof: { type: Tok.EOF, pos: source.length, val: '', line: last?.line ?? 1 },
   };
   const trees = new Map<string, Tree>();
-  new TreeParser(name, name, cur, trees, hasFunction).parseTop();
+  try {
+    new TreeParser(name, name, cur, trees, hasFunction).parseTop();
+  } catch (err) {
+    // Absurdly deep nesting exhausts the JavaScript stack; report it as a parse error.
+    if (err instanceof RangeError) {
+      throw parseError(`template: ${name}: nesting too deep: ${err.message}`);
+    }
+    throw err;
+  }
   return { name, text: source, trees };
 }

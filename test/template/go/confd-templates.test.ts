@@ -102,6 +102,11 @@ test('library values print the Go way: KVPair, []string, JSON maps with float64'
 test('methods on values: datetime.Format, (datetime).Unix and Go arity errors', () => {
   assert.equal(render('{{datetime.Format "2006-01-02"}}'), '2026-11-25');
   assert.equal(render('{{(datetime).Unix}}'), String(Math.floor(NOW / 1000)));
+  assert.equal(
+    render('{{datetime.Month}} {{printf "%d" datetime.Month}} {{datetime.UTC.Year}}'),
+    'November 11 2026',
+  );
+  assert.equal(render('{{printf "%T %T" (get "/key") datetime}}'), 'memkv.KVPair time.Time');
   assert.throws(
     () => render('{{datetime.Format}}'),
     (err: unknown) =>
@@ -137,5 +142,51 @@ test('renderGoTemplate renders check_cmd with data {src}; other fields print <no
     (err: unknown) =>
       isConfdError(err, ErrorCode.TEMPLATE_PARSE) &&
       err.message === 'template: checkcmd:1: function "getv" not defined',
+  );
+});
+
+test('library arguments are checked against the Go signatures before the call', () => {
+  const cases: [string, string][] = [
+    ['{{getv 1}}', 'template: t:1:7: executing "t" at <1>: expected string; found 1'],
+    ['{{add "1" 2}}', 'template: t:1:6: executing "t" at <"1">: expected integer; found "1"'],
+    [
+      '{{add (getv "/database/port") 1}}',
+      'template: t:1:12: executing "t" at <"/database/port">: wrong type for value; expected int; got string',
+    ],
+    [
+      '{{getv .Missing}}',
+      'template: t:1:7: executing "t" at <.Missing>: invalid value; expected string',
+    ],
+    [
+      '{{join (getvs "/upstream/*") 1}}',
+      'template: t:1:29: executing "t" at <1>: expected string; found 1',
+    ],
+    [
+      '{{seq 1}}',
+      'template: t:1:2: executing "t" at <seq>: wrong number of args for seq: want 2 got 1',
+    ],
+    [
+      '{{datetime 1}}',
+      'template: t:1:2: executing "t" at <datetime>: wrong number of args for datetime: want 0 got 1',
+    ],
+    [
+      '{{sortKVByLength (getvs "/upstream/*")}}',
+      'template: t:1:24: executing "t" at <"/upstream/*">: wrong type for value; expected []memkv.KVPair; got []string',
+    ],
+    [
+      '{{join "a" ","}}',
+      'template: t:1:7: executing "t" at <"a">: can\'t handle "a" for arg of type []string',
+    ],
+  ];
+  for (const [source, want] of cases) {
+    assert.throws(
+      () => render(source),
+      (err: unknown) => isConfdError(err, ErrorCode.TEMPLATE_EXEC) && err.message === want,
+      source,
+    );
+  }
+  assert.equal(
+    render('{{add 1.0 2}} {{"/key" | getv}} {{getv "/x" "d" | printf "%s!"}}'),
+    '3 foobar d!',
   );
 });

@@ -156,6 +156,15 @@ test('execution errors carry line, byte column, template name and the node', () 
     ],
     ['{{nil}}', 'template: t:1:2: executing "t" at <nil>: nil is not a command'],
     [
+      'a\n{{ if\n  fail }}x{{end}}',
+      'template: t:3:2: executing "t" at <fail>: error calling fail: boom',
+    ],
+    ['{{$x = 1}}', 'template: t:1:7: executing "t" at <1>: undefined variable: $x'],
+    [
+      '{{range list}}{{template "T" .}}{{end}}{{define "T"}}{{index . 3}}{{end}}',
+      'template: t:1:55: executing "T" at <index . 3>: error calling index: index out of range: 3',
+    ],
+    [
       '{{call list}}',
       'template: t:1:2: executing "t" at <call list>: error calling call: non-function of type []string',
     ],

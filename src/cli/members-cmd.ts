@@ -1,0 +1,107 @@
+/**
+ * `confd members`: the agent's members in `consul members`' columns (Node, Address, Status, Type,
+ * Build, Protocol, DC, Partition, Segment), servers first then by name; exit 2 when none match.
+ */
+import { errorMessage } from '../errors.js';
+import { agentClient, columnize } from './discovery-common.js';
+import { parseCommand, type CommandSpec } from './kv-common.js';
+import type { CommandIo } from './io.js';
+
+const spec: CommandSpec = {
+  help: `Usage: confd members [options]
+
+  Outputs the members of a running agent.
+`,
+  flags: {
+    detailed: { kind: 'bool', usage: 'Provides detailed information about nodes.' },
+    status: {
+      kind: 'string',
+      usage:
+        'If provided, output is filtered to only nodes matching the regular expression for status.',
+    },
+  },
+};
+
+// Serf's member status numbers.
+const STATUS = ['none', 'alive', 'leaving', 'left', 'failed'];
+
+interface Member {
+  Name: string;
+  Addr: string;
+  Port: number;
+  Status: number;
+  Tags: Record<string, string>;
+}
+
+/** run is the entry point of `confd members`. */
+export async function run(argv: string[], io: CommandIo): Promise<number> {
+  const flags = parseCommand(argv, spec, io);
+  if (typeof flags === 'number') return flags;
+  let members: Member[];
+  try {
+    members = (await agentClient(flags, io).get('/v1/agent/members')) as Member[];
+  } catch (err) {
+    io.stderr(`Error retrieving members: ${errorMessage(err)}\n`);
+    return 1;
+  }
+  let filter: RegExp | undefined;
+  if (flags.string('status') !== '') {
+    try {
+      filter = new RegExp(flags.string('status'));
+    } catch (err) {
+      io.stderr(`Failed to compile status regexp: ${errorMessage(err)}\n`);
+      return 1;
+    }
+  }
+  const rows = members
+    .map((m) => {
+      const tags = m.Tags ?? {};
+      const type = tags.role === 'consul' ? 'server' : tags.role === 'node' ? 'client' : 'unknown';
+      return { m, tags, type, status: STATUS[m.Status] ?? 'unknown' };
+    })
+    .filter((r) => !filter || filter.test(r.status))
+    .sort((a, b) =>
+      a.type !== b.type
+        ? a.type === 'server'
+          ? -1
+          : 1
+        : a.m.Name < b.m.Name
+          ? -1
+          : a.m.Name > b.m.Name
+            ? 1
+            : 0,
+    );
+  // No member matched: exit 2, as consul members does.
+  if (rows.length === 0) return 2;
+  if (flags.bool('detailed')) {
+    const lines = rows.map((r) => [
+      r.m.Name,
+      `${r.m.Addr}:${r.m.Port}`,
+      r.status,
+      Object.keys(r.tags)
+        .sort()
+        .map((k) => `${k}=${r.tags[k]}`)
+        .join(','),
+    ]);
+    io.stdout(columnize([['Node', 'Address', 'Status', 'Tags'], ...lines]));
+    return 0;
+  }
+  const lines = rows.map((r) => [
+    r.m.Name,
+    `${r.m.Addr}:${r.m.Port}`,
+    r.status,
+    r.type,
+    (r.tags.build ?? '').split(':')[0],
+    r.tags.vsn ?? '',
+    r.tags.dc ?? '',
+    'default',
+    r.type === 'server' ? '<all>' : '<default>',
+  ]);
+  io.stdout(
+    columnize([
+      ['Node', 'Address', 'Status', 'Type', 'Build', 'Protocol', 'DC', 'Partition', 'Segment'],
+      ...lines,
+    ]),
+  );
+  return 0;
+}

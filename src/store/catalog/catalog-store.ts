@@ -1,0 +1,141 @@
+/**
+ * The port through which the HTTP routes, the local agent and the DNS server reach the catalog:
+ * read the current state, append catalog commands to the store's log, and wait for changes.
+ * The store engine implements it; {@link MemoryCatalogStore} is a standalone in-memory
+ * implementation with its own index sequence (for `-dev`-style use and tests of the routes).
+ */
+import { abortError } from '../../errors.js';
+import { CatalogState } from './catalog-state.js';
+import type { CatalogCommand, CatalogEffects, CatalogTable } from './types.js';
+
+/** CatalogScope names what a blocking catalog query depends on. */
+export type CatalogScope =
+  | { readonly kind: 'catalog-table'; readonly table: CatalogTable }
+  | { readonly kind: 'catalog-tables'; readonly tables: readonly CatalogTable[] }
+  | { readonly kind: 'service'; readonly name: string };
+
+/** scopeMatches tells whether an applied command's effects can change answers in scope. */
+export function scopeMatches(scope: CatalogScope, effects: CatalogEffects): boolean {
+  switch (scope.kind) {
+    case 'service':
+      return effects.services.has(scope.name);
+    case 'catalog-table':
+      return effects.tables.has(scope.table);
+    case 'catalog-tables':
+      return scope.tables.some((t) => effects.tables.has(t));
+  }
+}
+
+/** CatalogStore is the catalog half of the store engine. */
+export interface CatalogStore {
+  /** The current catalog state (read-only use). */
+  catalogState(): CatalogState;
+  /** Appends a command to the log; resolves to its result once applied, rejects with its error. */
+  catalogApply(command: CatalogCommand): Promise<unknown>;
+  /**
+   * Resolves at the next applied change in scope, or rejects with an ABORTED ConfdError when
+   * signal fires. Call it synchronously right after the read it guards.
+   */
+  waitForCatalog(scope: CatalogScope, signal: AbortSignal): Promise<void>;
+}
+
+interface Waiter {
+  readonly scope: CatalogScope;
+  readonly resolve: () => void;
+  readonly reject: () => void;
+}
+
+/** CatalogWaiters parks blocking catalog queries and wakes those an applied command concerns. */
+export class CatalogWaiters {
+  readonly #waiters = new Set<Waiter>();
+
+  /** size is the number of parked waiters. */
+  get size(): number {
+    return this.#waiters.size;
+  }
+
+  /** wait parks until {@link wake} reports a change in scope or signal fires. */
+  wait(scope: CatalogScope, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(abortError(signal));
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        scope,
+        resolve: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: () => {
+          signal.removeEventListener('abort', onAbort);
+          reject(abortError(signal));
+        },
+      };
+      const onAbort = () => {
+        this.#waiters.delete(waiter);
+        reject(abortError(signal));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.add(waiter);
+    });
+  }
+
+  /** closeAll rejects every parked waiter with ABORTED (the store is closing). */
+  closeAll(): void {
+    for (const w of [...this.#waiters]) {
+      this.#waiters.delete(w);
+      w.reject();
+    }
+  }
+
+  /** wake resolves every waiter whose scope the effects touch. */
+  wake(effects: CatalogEffects): void {
+    if (effects.tables.size === 0 && effects.services.size === 0) return;
+    for (const w of [...this.#waiters]) {
+      if (scopeMatches(w.scope, effects)) {
+        this.#waiters.delete(w);
+        w.resolve();
+      }
+    }
+  }
+}
+
+/** MemoryCatalogStore keeps a catalog in memory with its own index sequence. */
+export class MemoryCatalogStore implements CatalogStore {
+  #state = new CatalogState();
+  #index = 0;
+  readonly #waiters = new CatalogWaiters();
+
+  /** The index of the last applied command. */
+  get lastIndex(): number {
+    return this.#index;
+  }
+
+  catalogState(): CatalogState {
+    return this.#state;
+  }
+
+  catalogApply(command: CatalogCommand): Promise<unknown> {
+    const { outcome, effects } = this.#state.apply(++this.#index, command);
+    this.#waiters.wake(effects);
+    return outcome.ok ? Promise.resolve(outcome.value) : Promise.reject(outcome.error);
+  }
+
+  waitForCatalog(scope: CatalogScope, signal: AbortSignal): Promise<void> {
+    return this.#waiters.wait(scope, signal);
+  }
+
+  /** restore replaces the state (snapshot restore). */
+  restore(state: CatalogState, index: number): void {
+    this.#state = state;
+    this.#index = index;
+  }
+}
+
+/** isCatalogStore tells whether a store engine implements the catalog. */
+export function isCatalogStore(store: unknown): store is CatalogStore {
+  return (
+    typeof store === 'object' &&
+    store !== null &&
+    typeof (store as Partial<CatalogStore>).catalogApply === 'function' &&
+    typeof (store as Partial<CatalogStore>).catalogState === 'function'
+  );
+}

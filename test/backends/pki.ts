@@ -1,0 +1,78 @@
+/**
+ * A throw-away PKI for the TLS tests of this folder: a CA, a server certificate for 127.0.0.1 and
+ * a client certificate, made with the system `openssl` in a per-test temp dir.
+ */
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { promisify } from 'node:util';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const run = promisify(execFile);
+
+/** makePki writes a CA, a server cert for 127.0.0.1 and a client cert, all signed by the CA. */
+/** Pki names the PEM files {@link makePki} wrote. */
+export interface Pki {
+  ca: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+}
+
+export async function makePki(t: TestContext): Promise<Pki> {
+  const dir = await tempDir(t);
+  const p = (name: string) => join(dir, name);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await run('openssl', [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    p('ca.key'),
+    '-out',
+    p('ca.crt'),
+    '-days',
+    '1',
+    '-subj',
+    '/CN=test-ca',
+  ]);
+  await writeFile(p('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  for (const name of ['server', 'client']) {
+    await run('openssl', [
+      'req',
+      ...ec,
+      '-keyout',
+      p(`${name}.key`),
+      '-out',
+      p(`${name}.csr`),
+      '-subj',
+      `/CN=${name}`,
+    ]);
+    await run('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      p(`${name}.csr`),
+      '-CA',
+      p('ca.crt'),
+      '-CAkey',
+      p('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      p(`${name}.crt`),
+      '-days',
+      '1',
+      '-extfile',
+      p('san.ext'),
+    ]);
+  }
+  return {
+    ca: p('ca.crt'),
+    serverCert: p('server.crt'),
+    serverKey: p('server.key'),
+    clientCert: p('client.crt'),
+    clientKey: p('client.key'),
+  };
+}

@@ -1,0 +1,56 @@
+/** The composition root in process: createDaemon with a resolved config, a real store and files. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { resolveConfig } from '../../src/config.js';
+import { createDaemon, splitHostPort } from '../../src/daemon.js';
+import { createLogger } from '../../src/log.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { eventually } from './confd-process.js';
+import { makeConfdir, toml } from './fixtures.js';
+
+test('createDaemon: -watch renders, reacts to the HTTP API, and stops when its signal aborts', async (t) => {
+  const dir = await tempDir(t);
+  const { confdir, out } = await makeConfdir(dir, {
+    'a.toml': {
+      toml: toml({ src: 'a.tmpl', dest: join(dir, 'out', 'a'), keys: ['/a'] }),
+      template: { name: 'a.tmpl', text: 'a={{getv "/a/v" "none"}}\n' },
+    },
+  });
+  const config = await resolveConfig({
+    flags: {
+      configFile: '/nonexistent/confd.toml',
+      confdir,
+      watch: true,
+      storeAddr: '127.0.0.1:0',
+    },
+    env: {},
+  });
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'debug', write: (l) => lines.push(l) });
+  const controller = new AbortController();
+  const daemon = createDaemon({ config, logger, env: {}, signal: controller.signal });
+  const exit = daemon.run();
+  t.after(() => controller.abort());
+  const dest = join(out, 'a');
+  await eventually(async () => (await readFile(dest, 'utf8').catch(() => '')) === 'a=none\n');
+  const listening = lines.map((l) => /Store HTTP API listening on (\S+)\n$/.exec(l)).find(Boolean);
+  assert.ok(listening);
+  const res = await fetch(`http://${listening[1]}/v1/kv/a/v`, { method: 'PUT', body: 'set' });
+  assert.equal(await res.text(), 'true');
+  await eventually(async () => (await readFile(dest, 'utf8')) === 'a=set\n');
+  controller.abort();
+  assert.equal(await exit, 0);
+  await daemon.close();
+  // The HTTP API is closed with the daemon.
+  await assert.rejects(fetch(`http://${listening[1]}/v1/kv/a/v`));
+});
+
+test('splitHostPort parses -store-addr', () => {
+  assert.deepEqual(splitHostPort('127.0.0.1:8500'), { host: '127.0.0.1', port: 8500 });
+  assert.deepEqual(splitHostPort('[::1]:0'), { host: '::1', port: 0 });
+  assert.deepEqual(splitHostPort(':8500'), { host: '127.0.0.1', port: 8500 });
+  assert.throws(() => splitHostPort('localhost'), /store-addr: want host:port, got "localhost"/);
+  assert.throws(() => splitHostPort('h:70000'), /invalid port/);
+});
