@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfdError, ErrorCode, errorMessage } from './errors.js';
+import { parseGoDuration as parseGoDurationNs } from './go/duration.js';
 import type { LogFormat, LogLevel } from './log.js';
 import { parseLogLevel } from './log.js';
 
@@ -299,34 +300,13 @@ export async function parseConfigFile(text: string, file: string): Promise<Confd
   return out;
 }
 
-const DURATION_UNITS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
 /** parseGoDuration parses a Go duration (`1m30s`, `500ms`, `0`) into milliseconds, or undefined. */
 export function parseGoDuration(text: string): number | undefined {
   const s = text.trim();
-  if (s === '0') return 0;
-  if (s === '') return undefined;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy;
-  let total = 0;
-  let pos = 0;
-  for (;;) {
-    re.lastIndex = pos;
-    const m = re.exec(s);
-    if (!m) break;
-    total += Number(m[1]) * (DURATION_UNITS[m[2] ?? ''] ?? Number.NaN);
-    pos = re.lastIndex;
-  }
-  if (pos !== s.length || pos === 0 || !Number.isFinite(total)) return undefined;
-  return total;
+  // confd's duration settings take no sign, although Go's time.ParseDuration would accept one.
+  if (s.startsWith('-') || s.startsWith('+')) return undefined;
+  const ns = parseGoDurationNs(s);
+  return ns === undefined ? undefined : ns / 1e6;
 }
 
 /**

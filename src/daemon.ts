@@ -125,11 +125,7 @@ function createCompiler(): CompileFn {
 async function loadEngine(name: TemplateEngineName): Promise<TemplateEngine> {
   if (name === 'handlebars')
     return (await import('./template/handlebars.js')).createHandlebarsEngine();
-  // Go text/template: src/template/go/index.ts exports goTemplateEngine.
-  const goModulePath = './template/go/index.js';
-  const mod = (await import(goModulePath)) as { goTemplateEngine?: TemplateEngine };
-  if (!mod.goTemplateEngine) throw new Error(`${goModulePath} has no goTemplateEngine`);
-  return mod.goTemplateEngine;
+  return (await import('./template/go/index.js')).goTemplateEngine;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The folders are the architecture: this test enforces which modules each area may import.
  * `store`, `backends`, `template`, `reload` and `watcher` may import their own folder, the shared
- * leaves (`src/errors.ts`, `src/log.ts`) and, as types only, the other areas' types. The composition
+ * leaves (`src/errors.ts`, `src/log.ts`, and `src/go/`, the Go-compatibility helpers) and, as types
+ * only, the other areas' types. The composition
  * root (`src/daemon.ts`) and the CLI (`src/cli/`) may import anything. The one sanctioned runtime
  * edge between areas: the embedded backend opens the bundled store.
  */
@@ -14,6 +15,8 @@ import { repoRoot } from './helpers/paths.js';
 const src = join(repoRoot, 'src');
 const areas = ['store', 'backends', 'template', 'reload', 'watcher'] as const;
 const leaves = ['errors.ts', 'log.ts'];
+/** The shared leaf folder of Go-compatibility helpers: anyone may import it. */
+const goLeaf = 'go';
 /** Runtime imports across areas that the design allows, as `from-file -> to-area`. */
 const allowedRuntimeEdges = new Set(['backends/embedded.ts -> store']);
 
@@ -55,7 +58,7 @@ test('areas import only their own folder, the shared leaves, and other areas as 
         if (!spec.startsWith('.')) continue;
         const target = relative(src, resolve(dirname(file), spec)).replace(/\.js$/, '.ts');
         const targetArea = areaOf(target);
-        if (targetArea === area || leaves.includes(target)) continue;
+        if (targetArea === area || leaves.includes(target) || targetArea === goLeaf) continue;
         if (typeOnly && (areas as readonly string[]).includes(targetArea)) continue;
         if (allowedRuntimeEdges.has(`${fromRel} -> ${targetArea}`)) continue;
         violations.push(`${fromRel} imports ${spec}${typeOnly ? ' (type)' : ''}`);
@@ -70,4 +73,17 @@ test('the shared leaves import no project module', () => {
     const local = importsOf(join(src, leaf)).filter((i) => i.spec.startsWith('.'));
     assert.deepEqual(local, [], `${leaf} must stay a leaf`);
   }
+});
+
+test('src/go is a shared leaf: it imports only itself and src/errors.ts', () => {
+  const violations: string[] = [];
+  for (const file of sourceFiles(join(src, goLeaf))) {
+    for (const { spec } of importsOf(file)) {
+      if (!spec.startsWith('.')) continue;
+      const target = relative(src, resolve(dirname(file), spec)).replace(/\.js$/, '.ts');
+      if (areaOf(target) === goLeaf || target === 'errors.ts') continue;
+      violations.push(`${relative(src, file)} imports ${spec}`);
+    }
+  }
+  assert.deepEqual(violations, []);
 });

@@ -4,7 +4,7 @@
  * `path.Join("/", k)` (so the folder key `upstream/` becomes `/upstream`). Matching is Consul's plain
  * string prefix: `/database` also matches `database2`. Also the blocking-query index rules.
  */
-import { goPathJoin } from './go-path.js';
+import { pathJoin } from '../go/path.js';
 
 /** consulKeyOf maps a confd key to the Consul KV key (or prefix) it is fetched as. */
 export function consulKeyOf(key: string): string {
@@ -13,7 +13,7 @@ export function consulKeyOf(key: string): string {
 
 /** confdKeyOf maps a Consul KV key to the key confd serves it under. */
 export function confdKeyOf(consulKey: string): string {
-  return goPathJoin('/', consulKey);
+  return pathJoin('/', consulKey);
 }
 
 /**

@@ -7,6 +7,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfdError, ErrorCode, errorMessage } from '../errors.js';
+import type { PathPattern } from '../go/path-match.js';
 
 const fsErrorTexts: Record<string, string> = {
   ENOENT: 'no such file or directory',
@@ -32,7 +33,7 @@ async function statOrFail(path: string) {
   }
 }
 
-async function walk(dir: string, filter: RegExp, out: string[]): Promise<void> {
+async function walk(dir: string, filter: PathPattern, out: string[]): Promise<void> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -60,7 +61,10 @@ async function walk(dir: string, filter: RegExp, out: string[]): Promise<void> {
 }
 
 /** lookupFiles expands the -file paths into the list of files to read, in confd's order. */
-export async function lookupFiles(paths: readonly string[], filter: RegExp): Promise<string[]> {
+export async function lookupFiles(
+  paths: readonly string[],
+  filter: PathPattern,
+): Promise<string[]> {
   const out: string[] = [];
   for (const path of paths) {
     const info = await statOrFail(path);

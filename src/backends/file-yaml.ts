@@ -7,8 +7,8 @@
  */
 import { parseAllDocuments } from 'yaml';
 import { ConfdError, ErrorCode } from '../errors.js';
-import { formatFloatF } from './go-float.js';
-import { goPathJoin } from './go-path.js';
+import { formatFloat } from '../go/float.js';
+import { pathJoin } from '../go/path.js';
 
 function invalid(file: string, message: string): ConfdError {
   return new ConfdError(ErrorCode.BACKEND_RESPONSE, `${file}: ${message}`);
@@ -24,21 +24,21 @@ function describeKey(key: unknown): string {
 
 function walk(node: unknown, key: string, vars: Map<string, string>, file: string): void {
   if (Array.isArray(node)) {
-    node.forEach((item, i) => walk(item, goPathJoin(key, String(i)), vars, file));
+    node.forEach((item, i) => walk(item, pathJoin(key, String(i)), vars, file));
   } else if (node instanceof Map) {
     for (const [k, v] of node as Map<unknown, unknown>) {
       // Upstream panics on a non-string key (`k.(string)`); we name the file and the key instead.
       if (typeof k !== 'string') {
         throw invalid(file, `map key ${describeKey(k)} under ${key} is not a string; quote it`);
       }
-      walk(v, goPathJoin(key, k), vars, file);
+      walk(v, pathJoin(key, k), vars, file);
     }
   } else if (typeof node === 'string') {
     vars.set(key, node);
   } else if (typeof node === 'bigint') {
     vars.set(key, node.toString());
   } else if (typeof node === 'number') {
-    vars.set(key, formatFloatF(node));
+    vars.set(key, formatFloat(node, 'f', -1));
   } else if (typeof node === 'boolean') {
     vars.set(key, String(node));
   } else if (node instanceof Uint8Array) {

@@ -15,6 +15,7 @@ import { throwIfAborted } from './abort.js';
 import { fsErrorText, lookupFiles } from './file-walk.js';
 import { flattenYaml } from './file-yaml.js';
 import { compileGoGlob } from './go-glob.js';
+import type { PathPattern } from '../go/path-match.js';
 import type { Backend, WatchPrefixOptions } from './types.js';
 
 /** FileBackendOptions configures {@link createFileBackend}. */
@@ -31,7 +32,7 @@ class FileBackend implements Backend {
   readonly name = 'file';
   readonly #files: readonly string[];
   readonly #direct: Set<string>;
-  readonly #filter: RegExp;
+  readonly #filter: PathPattern;
   readonly #logger: Logger | undefined;
   /** The change counter handed out as the watch index; bumped on each relevant file event. */
   #index = 1;

@@ -6,7 +6,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { ConfdError, ErrorCode } from '../errors.js';
-import { parseGoDuration } from '../store/go-duration.js';
+import { parseGoDuration } from '../go/duration.js';
 import type { FlagSpec, FlagValues } from './agent-flags.js';
 import type { AgentLogLevel } from './agent-log.js';
 import { parseAgentLogLevel } from './agent-log.js';

@@ -233,13 +233,20 @@ export function usageText(program: string): string {
 /** versionText is the `-version` line, shaped as confd's. */
 function versionText(): string {
   let version = 'unknown';
-  try {
-    const pkg = JSON.parse(
-      readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
-    ) as { version?: string };
-    version = pkg.version ?? version;
-  } catch {
-    // keep "unknown"
+  // package.json is two levels up from the bundle (dist/bundle/) and three from dist/src/cli/.
+  for (const candidate of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(candidate, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'confd-ts' && pkg.version) {
+        version = pkg.version;
+        break;
+      }
+    } catch {
+      // not here; try the next candidate
+    }
   }
   return `confd ${version} (Node Version: ${process.version})\n`;
 }

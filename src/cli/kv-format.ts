@@ -2,6 +2,7 @@
  * Output formats of the `consul kv` commands: Go's `text/tabwriter` column layout (for
  * `-detailed`), and Go's `json.MarshalIndent` with a tab indent (for `export`).
  */
+import { goJsonIndent } from '../go/json.js';
 import type { KvPair } from './consul-http.js';
 
 /** TabwriterOptions are Go's `tabwriter.NewWriter(w, minwidth, tabwidth, padding, ' ', 0)`. */
@@ -85,22 +86,10 @@ export function toExportEntry(pair: KvPair): ExportEntry {
   return { key: pair.key, flags: pair.flags, value: pair.value?.toString('base64') ?? '' };
 }
 
-/**
- * goJsonString encodes a string as Go's encoding/json does: like JSON.stringify, plus `<`, `>`,
- * `&`, U+2028 and U+2029 escaped as `\u003c`... (Go's HTML-safe default).
- */
-export function goJsonString(text: string): string {
-  return JSON.stringify(text).replace(/[<>&\u2028\u2029]/g, (c) => {
-    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
-}
-
 /** formatExport renders entries as `json.MarshalIndent(entries, "", "\t")` does. */
 export function formatExport(entries: readonly ExportEntry[]): string {
-  if (entries.length === 0) return '[]';
-  const items = entries.map(
-    (e) =>
-      `\t{\n\t\t"key": ${goJsonString(e.key)},\n\t\t"flags": ${e.flags},\n\t\t"value": ${goJsonString(e.value)}\n\t}`,
+  return goJsonIndent(
+    entries.map((e) => ({ key: e.key, flags: e.flags, value: e.value })),
+    '\t',
   );
-  return `[\n${items.join(',\n')}\n]`;
 }

@@ -1,7 +1,7 @@
 /** Running `check_cmd`/`reload_cmd` through `/bin/sh -c`, with confd's logging and a timeout. */
 import { ConfdError, ErrorCode, abortError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { goQuote } from './go-format.js';
+import { goQuote } from '../go/strconv.js';
 import type { CommandRunner, RunCommandOptions } from './types.js';
 
 /** DEFAULT_COMMAND_TIMEOUT_MS is how long a command may run before it is killed (60 s). */

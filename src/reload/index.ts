@@ -11,7 +11,7 @@ export {
 export { parseMode, formatOctalMode } from './parse-mode.js';
 export { resolveOwner, type ResolveOwnerOptions, type ResolvedOwner } from './resolve-owner.js';
 export { renderCommand, type CommandVars } from './render-command.js';
-export { goQuote, formatFileMode } from './go-format.js';
+export { formatFileMode } from './go-format.js';
 export type {
   CommandRunner,
   RunCommandOptions,

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConfdError, ErrorCode } from '../errors.js';
 import type { SessionRecord } from './commands.js';
-import { formatGoDuration, parseGoDuration } from './go-duration.js';
+import { formatGoDuration, parseGoDuration } from '../go/duration.js';
 import type { SessionRequest } from './types.js';
 
 /** DEFAULT_LOCK_DELAY_NS is Consul's default session lock-delay, 15 s. */

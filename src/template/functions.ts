@@ -10,7 +10,7 @@
 import { statFileExists, type FileExistsFn } from './file-exists.js';
 import { asInt, asInt64, asKVList, asString, asStringList, checkArity } from './go-args.js';
 import { decodeJSONArray, decodeJSONObject } from './go-json.js';
-import { pathBase, pathDir } from './go-path.js';
+import { pathBase, pathDir } from '../go/path.js';
 import {
   atoi,
   base64Decode,

@@ -1,56 +1,9 @@
 /**
  * Go string and number conversions the function library needs with Go's exact behaviour and
- * error texts: `strconv.Quote`, `strconv.ParseBool`, `strconv.Atoi`, `strings.Replace`,
+ * error texts: `strconv.ParseBool`, `strconv.Atoi`, `strings.Replace`,
  * `strings.ToUpper`/`ToLower` (per rune, no special casing), and `base64.StdEncoding`.
  */
-
-/** goQuote is Go's `strconv.Quote` (as `%q` prints a string). */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case '\\':
-        out += '\\\\';
-        continue;
-      case '\x07':
-        out += '\\a';
-        continue;
-      case '\b':
-        out += '\\b';
-        continue;
-      case '\f':
-        out += '\\f';
-        continue;
-      case '\n':
-        out += '\\n';
-        continue;
-      case '\r':
-        out += '\\r';
-        continue;
-      case '\t':
-        out += '\\t';
-        continue;
-      case '\v':
-        out += '\\v';
-        continue;
-      default:
-        break;
-    }
-    if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    else if (cp >= 0xd800 && cp <= 0xdfff) out += '\\ufffd';
-    else if (/[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]/u.test(ch) || cp === 0xfffd) {
-      out +=
-        cp > 0xffff
-          ? `\\U${cp.toString(16).padStart(8, '0')}`
-          : `\\u${cp.toString(16).padStart(4, '0')}`;
-    } else out += ch;
-  }
-  return `${out}"`;
-}
+import { goQuote } from '../go/strconv.js';
 
 /** parseBool is Go's `strconv.ParseBool`; other text throws Go's error. */
 export function parseBool(s: string): boolean {

@@ -3,8 +3,8 @@
  * built from a {@link KeyValueSnapshot}. It backs the template functions `get getv getvs gets
  * exists ls lsdir`. Failures throw Errors with memkv's exact texts.
  */
-import { pathBase, pathClean, pathDir } from './go-path.js';
-import { pathMatch } from './path-match.js';
+import { pathBase, pathClean, pathDir } from '../go/path.js';
+import { pathMatch } from '../go/path-match.js';
 import type { KeyValueSnapshot } from './types.js';
 import { KVPair, compareGoStrings, typedList } from './values.js';
 

@@ -38,6 +38,7 @@
  * the `error calling` prefix.
  */
 import type { LookupRequest } from './types.js';
+import { formatFloat } from '../go/float.js';
 import { goFormat } from './go-format.js';
 import { GoDuration, GoNamedInt, GoTime } from './go-time.js';
 
@@ -92,7 +93,8 @@ export class GoFloat {
   }
 
   [goFormat](): string {
-    return formatGoFloat(this.value);
+    // Go's %v of a float64 is %g with the shortest precision (exponent form from 1e+06).
+    return formatFloat(this.value, 'g', -1);
   }
 }
 
@@ -179,31 +181,6 @@ export function compareGoStrings(a: string, b: string): number {
     const cy = y.value.codePointAt(0) ?? 0;
     if (cx !== cy) return cx < cy ? -1 : 1;
   }
-}
-
-/**
- * formatGoFloat prints a float64 like Go's `%v` (`strconv.FormatFloat(f, 'g', -1, 64)` with the
- * shortest representation): exponent form when the exponent is < -4 or >= 6, e.g. `1e+06`.
- */
-export function formatGoFloat(f: number): string {
-  if (Number.isNaN(f)) return 'NaN';
-  if (f === Infinity) return '+Inf';
-  if (f === -Infinity) return '-Inf';
-  if (f === 0) return Object.is(f, -0) ? '-0' : '0';
-  // Shortest round-trip digits, as JavaScript also produces them.
-  const [mantissa = '', expText = '0'] = f.toExponential().split('e');
-  const exp = Number(expText);
-  const digits = mantissa.replace('-', '').replace('.', '');
-  const sign = f < 0 ? '-' : '';
-  // %v is %g with the shortest precision, for which Go switches to exponent form at exp >= 6.
-  if (exp < -4 || exp >= 6) {
-    const frac = digits.length > 1 ? `.${digits.slice(1)}` : '';
-    const e = Math.abs(exp);
-    return `${sign}${digits[0]}${frac}e${exp < 0 ? '-' : '+'}${e < 10 ? '0' : ''}${e}`;
-  }
-  if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
-  if (digits.length <= exp + 1) return `${sign}${digits}${'0'.repeat(exp + 1 - digits.length)}`;
-  return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
 }
 
 /** goListType is the symbol under which a list records its Go type (`[]string`, `memkv.KVPairs`). */

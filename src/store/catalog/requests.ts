@@ -3,7 +3,7 @@
  * endpoints fill defaults: field names are matched case-insensitively and snake_case is accepted
  * (`service_id` = `ServiceID`), service IDs default to the name, check IDs to `service:<id>`.
  */
-import { parseGoDuration } from '../go-duration.js';
+import { parseGoDuration } from '../../go/duration.js';
 import type {
   CatalogDeregisterCommand,
   CatalogRegisterCommand,

@@ -5,7 +5,7 @@
  */
 import { ConfdError, ErrorCode, errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { parseGoDuration } from '../go-duration.js';
+import { parseGoDuration } from '../../go/duration.js';
 import type { CheckStatus } from '../catalog/types.js';
 import { probeHttp, probeScript, probeTcp, truncateOutput } from './probes.js';
 import {

@@ -7,7 +7,7 @@ import { isConfdError, ErrorCode } from '../../errors.js';
 import type { Indexed, WatchScope } from '../types.js';
 import type { Consistency, RequestContext } from './context.js';
 import { has, param, sendText } from './context.js';
-import { parseGoDuration } from '../go-duration.js';
+import { parseGoDuration } from '../../go/duration.js';
 import { parseUint64 } from './query.js';
 
 /** ReadOptions are the parsed query options of a read. */

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../log.js';
 import type { Store } from '../types.js';
 import type { ServiceDiscovery } from './catalog-routes.js';
-import { goJson } from './go-json.js';
+import { goJson } from '../../go/json.js';
 import type { QueryParams } from './query.js';
 
 /** Consistency is the read mode a client asked for (X-Consul-Effective-Consistency). */

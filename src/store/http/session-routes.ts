@@ -7,7 +7,7 @@ import type { RequestContext } from './context.js';
 import { sendJson, sendText } from './context.js';
 import { blockingRead, checkDatacenter, parseReadOptions } from './blocking.js';
 import { readBody } from './body.js';
-import { parseGoDuration } from '../go-duration.js';
+import { parseGoDuration } from '../../go/duration.js';
 import { sessionJson } from './shapes.js';
 import { sendStoreError } from './store-errors.js';
 

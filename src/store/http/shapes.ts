@@ -3,7 +3,7 @@
  * the transaction result envelope.
  */
 import type { KvEntry, Session } from '../types.js';
-import { goString } from './go-json.js';
+import { goJsonString } from '../../go/json.js';
 
 function base64(value: Uint8Array | null): string | null {
   if (value === null || value.byteLength === 0) return null;
@@ -50,9 +50,9 @@ export function dirEntry(entry: KvEntry): DirEntryJson {
 export function compactEntryArray(entry: KvEntry): string {
   const value = base64(entry.value);
   return (
-    `[{"LockIndex":${entry.lockIndex},"Key":${goString(entry.key)},"Flags":${entry.flags},` +
+    `[{"LockIndex":${entry.lockIndex},"Key":${goJsonString(entry.key)},"Flags":${entry.flags},` +
     `"Value":${value === null ? 'null' : `"${value}"`},` +
-    (entry.session ? `"Session":${goString(entry.session)},` : '') +
+    (entry.session ? `"Session":${goJsonString(entry.session)},` : '') +
     `"CreateIndex":${entry.createIndex},"ModifyIndex":${entry.modifyIndex}}]`
   );
 }

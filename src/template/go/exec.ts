@@ -25,7 +25,7 @@ import {
 } from './nodes.js';
 import type { ParsedTemplates } from './parser.js';
 import type { ParamType, Signature } from './signatures.js';
-import { goQuote } from './strconv.js';
+import { goQuote } from '../../go/strconv.js';
 
 /** GoFunction is a function callable from a template; it throws to report an error. */
 export type GoFunction = (...args: unknown[]) => unknown;

@@ -11,8 +11,8 @@ import {
   isGoMap,
   type GoFormattable,
 } from '../values.js';
-import { formatFloat } from './float-format.js';
-import { goQuote, goQuoteRune, isPrintRune } from './strconv.js';
+import { formatFloat } from '../../go/float.js';
+import { goQuote, goQuoteRune, isPrintRune } from '../../go/strconv.js';
 
 /** typeName is the Go type name of a value as `%T` and error messages print it. */
 export function typeName(v: unknown): string {

@@ -4,7 +4,7 @@
  * the error formatter converts them to Go's byte columns.
  */
 
-import { formatRuneU, goQuote } from './strconv.js';
+import { formatRuneU, goQuote } from '../../go/strconv.js';
 
 /** Tok lists the token kinds; kinds after `Keyword` are keywords (printed `<name>` in errors). */
 export const Tok = {

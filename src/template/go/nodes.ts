@@ -2,7 +2,8 @@
  * The parse tree of a Go template, mirroring text/template/parse's node kinds, and `nodeString`,
  * which prints a node the way Go's `Node.String()` does (used in `executing ... at <...>` errors).
  */
-import { goQuote, type NumberLiteral } from './strconv.js';
+import { goQuote } from '../../go/strconv.js';
+import type { NumberLiteral } from './strconv.js';
 
 /** NodeKind numbers the node kinds (numeric so the executor can switch on them cheaply). */
 export const NodeKind = {

@@ -20,7 +20,8 @@ import {
   type Tree,
   type VariableNode,
 } from './nodes.js';
-import { goQuote, parseNumberLiteral, unquote } from './strconv.js';
+import { goQuote } from '../../go/strconv.js';
+import { parseNumberLiteral, unquote } from './strconv.js';
 
 /** ParsedTemplates is the result of parsing one source: its trees by name. */
 export interface ParsedTemplates {

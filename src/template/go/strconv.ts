@@ -1,81 +1,8 @@
 /**
- * Go's strconv pieces the template engine needs: quoting (`%q`), unquoting string and character
+ * Go's strconv pieces the template engine needs: unquoting string and character
  * literals, and parsing number literals the way text/template's parser does.
  */
-
-/** formatRuneU is Go's `%#U`: `U+0023 '#'` (the quoted rune only when printable). */
-export function formatRuneU(ch: string): string {
-  const cp = ch.codePointAt(0) ?? 0;
-  const hex = cp.toString(16).toUpperCase().padStart(4, '0');
-  return isPrintRune(cp) ? `U+${hex} '${ch}'` : `U+${hex}`;
-}
-
-const printable = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
-
-/** isPrintRune approximates Go's strconv.IsPrint. */
-export function isPrintRune(cp: number): boolean {
-  if (cp < 0x80) return cp >= 0x20 && cp < 0x7f;
-  return printable.test(String.fromCodePoint(cp));
-}
-
-/** goQuote is Go's strconv.Quote (`%q` of a string). */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case '\\':
-        out += '\\\\';
-        continue;
-      case '\x07':
-        out += '\\a';
-        continue;
-      case '\b':
-        out += '\\b';
-        continue;
-      case '\f':
-        out += '\\f';
-        continue;
-      case '\n':
-        out += '\\n';
-        continue;
-      case '\r':
-        out += '\\r';
-        continue;
-      case '\t':
-        out += '\\t';
-        continue;
-      case '\v':
-        out += '\\v';
-        continue;
-    }
-    if (cp >= 0xd800 && cp <= 0xdfff) {
-      out += '\\ufffd';
-    } else if (isPrintRune(cp)) {
-      out += ch;
-    } else if (cp < 0x20 || cp === 0x7f) {
-      out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    } else if (cp < 0x10000) {
-      out += `\\u${cp.toString(16).padStart(4, '0')}`;
-    } else {
-      out += `\\U${cp.toString(16).padStart(8, '0')}`;
-    }
-  }
-  return out + '"';
-}
-
-/** goQuoteRune is Go's strconv.QuoteRune (`%q` of an integer): `'a'`, `'\n'`, `'\x00'`. */
-export function goQuoteRune(cp: number): string {
-  if (cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) cp = 0xfffd;
-  const ch = String.fromCodePoint(cp);
-  if (ch === "'") return "'\\''";
-  if (ch === '"') return `'"'`;
-  const q = goQuote(ch);
-  return `'${q.slice(1, -1)}'`;
-}
+import { goQuote } from '../../go/strconv.js';
 
 /** SyntaxError text of strconv (`invalid syntax`). */
 const INVALID = 'invalid syntax';

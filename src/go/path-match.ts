@@ -1,7 +1,8 @@
 /**
- * Go's `path.Match` shell-pattern matcher, as memkv's `gets`/`getvs` use it: `*` matches any run
- * of characters except `/`, `?` one character except `/`, `[...]` a class (`[^...]` negated, `a-z`
- * ranges), and `\\` escapes the next character. A malformed pattern throws Go's error text.
+ * Go's `path.Match` shell-pattern matcher (also `filepath.Match` on Unix), as memkv's
+ * `gets`/`getvs` and the file backend's `-filter` use it: `*` matches any run of characters except
+ * `/`, `?` one character except `/`, `[...]` a class (`[^...]` negated, `a-z` ranges), and `\\`
+ * escapes the next character. A malformed pattern throws Go's error text.
  */
 
 /** BAD_PATTERN is Go's `path.ErrBadPattern` text. */
@@ -9,6 +10,36 @@ export const BAD_PATTERN = 'syntax error in pattern';
 
 /** pathMatch reports whether `name` matches the shell pattern, like Go's `path.Match`. */
 export function pathMatch(pattern: string, name: string): boolean {
+  return matchPattern(pattern, name, false);
+}
+
+/** PathPatternOptions tunes {@link compilePathPattern}. */
+export interface PathPatternOptions {
+  /**
+   * Also reject a reversed class range such as `[z-a]`. Go accepts it (it never matches); the
+   * file backend's `-filter` has always refused it, and keeps doing so.
+   */
+  rejectReversedRanges?: boolean | undefined;
+}
+
+/** PathPattern is a validated pattern, matched against names with `test`. */
+export interface PathPattern {
+  readonly source: string;
+  test(name: string): boolean;
+}
+
+/**
+ * compilePathPattern validates `pattern` up front (throwing an Error with {@link BAD_PATTERN} when
+ * Go's `path.Match` would report `ErrBadPattern`) and returns a matcher for it.
+ */
+export function compilePathPattern(pattern: string, options: PathPatternOptions = {}): PathPattern {
+  const strict = options.rejectReversedRanges === true;
+  // Matching the empty name fails in every chunk, so Go's matcher checks the whole pattern.
+  matchPattern(pattern, '', strict);
+  return { source: pattern, test: (name) => matchPattern(pattern, name, strict) };
+}
+
+function matchPattern(pattern: string, name: string, strict: boolean): boolean {
   let pat = Array.from(pattern);
   let str = Array.from(name);
   outer: while (pat.length > 0) {
@@ -18,7 +49,7 @@ export function pathMatch(pattern: string, name: string): boolean {
       // A trailing * matches the rest of the name unless it has a /.
       return !str.includes('/');
     }
-    const first = matchChunk(chunk, str);
+    const first = matchChunk(chunk, str, strict);
     if (first !== undefined && (first.length === 0 || pat.length > 0)) {
       str = first;
       continue;
@@ -26,7 +57,7 @@ export function pathMatch(pattern: string, name: string): boolean {
     if (star) {
       // Try the chunk after skipping i+1 characters; * cannot skip a /.
       for (let i = 0; i < str.length && str[i] !== '/'; i += 1) {
-        const t = matchChunk(chunk, str.slice(i + 1));
+        const t = matchChunk(chunk, str.slice(i + 1), strict);
         if (t !== undefined) {
           if (pat.length === 0 && t.length > 0) continue;
           str = t;
@@ -38,7 +69,7 @@ export function pathMatch(pattern: string, name: string): boolean {
     while (pat.length > 0) {
       const next = scanChunk(pat);
       pat = next.rest;
-      matchChunk(next.chunk, []);
+      matchChunk(next.chunk, [], strict);
     }
     return false;
   }
@@ -76,7 +107,7 @@ function scanChunk(pattern: string[]): { star: boolean; chunk: string[]; rest: s
 }
 
 /** matchChunk matches a star-free chunk at the start of `s`; the rest of `s`, or undefined. */
-function matchChunk(chunkIn: string[], sIn: string[]): string[] | undefined {
+function matchChunk(chunkIn: string[], sIn: string[], strict: boolean): string[] | undefined {
   let chunk = chunkIn;
   let s = sIn;
   // After a mismatch Go keeps scanning the chunk, only to validate its syntax.
@@ -112,7 +143,10 @@ function matchChunk(chunkIn: string[], sIn: string[]): string[] | undefined {
           hi = h.char;
         }
         const cp = r.codePointAt(0) ?? -1;
-        if ((lo.char.codePointAt(0) ?? 0) <= cp && cp <= (hi.codePointAt(0) ?? 0)) match = true;
+        const loCp = lo.char.codePointAt(0) ?? 0;
+        const hiCp = hi.codePointAt(0) ?? 0;
+        if (strict && hiCp < loCp) throw new Error(BAD_PATTERN);
+        if (loCp <= cp && cp <= hiCp) match = true;
         nrange += 1;
       }
       if (match === negated) failed = true;

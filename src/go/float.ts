@@ -1,6 +1,8 @@
 /**
  * Go's strconv.FormatFloat for float64 (`'e' 'E' 'f' 'g' 'G' 'b'`, shortest or fixed precision),
  * with exact decimal expansion and round-half-even, so `%.2f` and `%v` print as Go prints them.
+ * `formatFloat(x, 'g', -1)` is Go's `%v` of a float64; `formatFloat(x, 'f', -1)` never uses an
+ * exponent (how confd's file backend prints YAML numbers).
  */
 
 /** Decimal digits `d` (no trailing zeros) with the decimal point at `dp`: value = 0.d × 10^dp. */

@@ -1,6 +1,7 @@
 /**
- * Go `time.ParseDuration` and `Duration.String` for the durations Consul accepts and prints
- * (session TTLs and lock-delays).
+ * Go `time.ParseDuration` and `Duration.String`, in nanoseconds: the durations Consul accepts and
+ * prints (session TTLs, lock-delays, check intervals, `?wait=`) and confd's duration flags.
+ * Callers convert units (`ns / 1e6` for milliseconds).
  */
 
 const UNIT_NS: Record<string, number> = {
@@ -29,9 +30,11 @@ export function parseGoDuration(text: string): number | undefined {
   while (rest !== '') {
     const m = re.exec(rest);
     if (m === null) return undefined;
-    total += Number(m[1]) * UNIT_NS[m[2]];
+    total += Number(m[1]) * (UNIT_NS[m[2] ?? ''] ?? Number.NaN);
     rest = rest.slice(m[0].length);
   }
+  // Go reports an overflowing duration as invalid.
+  if (!Number.isFinite(total)) return undefined;
   return sign * total;
 }
 

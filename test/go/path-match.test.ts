@@ -1,11 +1,11 @@
 /**
- * Go `path.Match` semantics for memkv patterns, checked against the cases of Go's own table
- * (`*` does not cross `/`, classes, escapes, and "syntax error in pattern" for malformed input).
+ * Go `path.Match` semantics (memkv patterns and the file backend's -filter), checked against the
+ * cases of Go's own table (`*` does not cross `/`, classes, escapes, and "syntax error in pattern"
+ * for malformed input).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BAD_PATTERN, pathMatch } from '../../src/template/path-match.js';
-import { pathBase, pathClean, pathDir } from '../../src/template/go-path.js';
+import { BAD_PATTERN, compilePathPattern, pathMatch } from '../../src/go/path-match.js';
 
 const BAD = 'bad';
 const cases: [string, string, boolean | typeof BAD][] = [
@@ -64,32 +64,37 @@ const cases: [string, string, boolean | typeof BAD][] = [
   ['*x', 'xxx', true],
   ['/upstream/*', '/upstream/app1', true],
   ['/nested/*', '/nested/east/app1', false],
+  // The file backend's -filter cases (filepath.Match on file names).
+  ['*', 'a.yml', true],
+  ['*.yml', 'a.yml', true],
+  ['*.yml', 'a.yaml', false],
+  ['?.json', 'a.json', true],
+  ['?.json', 'ab.json', false],
+  ['[a-c]*', 'b.yml', true],
+  ['[^a-c]*', 'b.yml', false],
+  ['[^a-c]*', 'x.yml', true],
+  ['\\*', '*', true],
+  ['a.b', 'axb', false],
+  ['[]', 'a', BAD],
+  ['a\\', 'a', BAD],
 ];
 
 for (const [pattern, name, want] of cases) {
   test(`pathMatch(${JSON.stringify(pattern)}, ${JSON.stringify(name)}) is ${String(want)}`, () => {
     if (want === BAD) {
       assert.throws(() => pathMatch(pattern, name), { message: BAD_PATTERN });
+      assert.throws(() => compilePathPattern(pattern), { message: BAD_PATTERN });
     } else {
       assert.equal(pathMatch(pattern, name), want);
+      assert.equal(compilePathPattern(pattern).test(name), want);
     }
   });
 }
 
-test('Go path.Clean, Base and Dir', () => {
-  const clean: [string, string][] = [
-    ['', '.'],
-    ['/', '/'],
-    ['/a//b/./c/..', '/a/b'],
-    ['a/../..', '..'],
-    ['/../a', '/a'],
-    ['/a/b/', '/a/b'],
-  ];
-  for (const [input, want] of clean) assert.equal(pathClean(input), want, input);
-  assert.equal(pathBase('/'), '/');
-  assert.equal(pathBase('//'), '/');
-  assert.equal(pathBase('a'), 'a');
-  assert.equal(pathDir(''), '.');
-  assert.equal(pathDir('/'), '/');
-  assert.equal(pathDir('/a/b/'), '/a/b');
+test('compilePathPattern rejects reversed ranges only when asked (Go accepts [z-a])', () => {
+  assert.equal(compilePathPattern('[z-a]').test('m'), false);
+  assert.throws(() => compilePathPattern('[z-a]', { rejectReversedRanges: true }), {
+    message: BAD_PATTERN,
+  });
+  assert.equal(compilePathPattern('[a-z]', { rejectReversedRanges: true }).test('m'), true);
 });

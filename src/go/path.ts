@@ -1,6 +1,7 @@
 /**
- * Go's `path` package functions for slash-separated paths: `Clean`, `Base` and `Dir`, which the
- * template functions `base`/`dir` and memkv's `ls`/`lsdir` use.
+ * Go's `path` package for slash-separated keys: `Clean`, `Join`, `Base` and `Dir`. confd builds
+ * keys with `path.Join("/", key)`, which drops a trailing `/` and collapses `//`; Node's
+ * `path.posix.join` keeps the trailing slash, so the Go rules are written out here.
  */
 
 /** pathClean is Go's `path.Clean`: the shortest equivalent path (`""` → `.`). */
@@ -20,6 +21,12 @@ export function pathClean(p: string): string {
   const joined = out.join('/');
   if (rooted) return `/${joined}`;
   return joined === '' ? '.' : joined;
+}
+
+/** pathJoin is Go's `path.Join`: the non-empty elements joined with `/`, cleaned (`""` if none). */
+export function pathJoin(...elems: string[]): string {
+  const parts = elems.filter((e) => e !== '');
+  return parts.length === 0 ? '' : pathClean(parts.join('/'));
 }
 
 /** pathBase is Go's `path.Base`: the last element (`/a/b/` → `b`, `""` → `.`, `/` → `/`). */

@@ -1,0 +1,42 @@
+/** Go's time.ParseDuration (to nanoseconds) and Duration.String. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatGoDuration, parseGoDuration } from '../../src/go/duration.js';
+
+test('parseGoDuration parses what time.ParseDuration accepts, in nanoseconds', () => {
+  const cases: [string, number | undefined][] = [
+    ['0', 0],
+    ['10s', 10e9],
+    ['1h30m', 5400e9],
+    ['1.5s', 1.5e9],
+    ['.5s', 0.5e9],
+    ['250ms', 250e6],
+    ['3us', 3000],
+    ['3µs', 3000],
+    ['7ns', 7],
+    ['-2m', -120e9],
+    ['+1s', 1e9],
+    ['', undefined],
+    ['10', undefined],
+    ['s', undefined],
+    ['1d', undefined],
+    ['1s ', undefined],
+    [`${'9'.repeat(400)}h`, undefined],
+  ];
+  for (const [input, want] of cases) assert.equal(parseGoDuration(input), want, input);
+});
+
+test('formatGoDuration prints like Duration.String', () => {
+  const cases: [number, string][] = [
+    [0, '0s'],
+    [500, '500ns'],
+    [1500, '1.5µs'],
+    [15e6, '15ms'],
+    [10e9, '10s'],
+    [1.5e9, '1.5s'],
+    [90e9, '1m30s'],
+    [86400e9, '24h0m0s'],
+    [-10e9, '-10s'],
+  ];
+  for (const [input, want] of cases) assert.equal(formatGoDuration(input), want, String(input));
+});
