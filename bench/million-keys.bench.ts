@@ -41,7 +41,7 @@ const bench: Bench = {
       keepAliveTimeout: 10,
       keepAliveMaxTimeout: 10,
     });
-    ctx.defer(() => pool.close());
+    ctx.defer(() => (pool.closed ? undefined : pool.close()));
 
     const total = ctx.quick ? 20_000 : KEYS;
     ctx.log(`million-keys: writing ${formatCount(total)} keys in txns of ${OPS_PER_TXN}`);

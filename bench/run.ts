@@ -49,6 +49,12 @@ async function runOne(bench: Bench, signal: AbortSignal, quick: boolean): Promis
   }
 }
 
+/** withVerdict makes sure a figure with a target ends by saying OK or MISSED plainly. */
+function withVerdict(figure: Figure): string {
+  if (figure.ok === undefined || /\b(OK|MISSED)$/.test(figure.line)) return figure.line;
+  return `${figure.line} ${figure.ok ? 'OK' : 'MISSED'}`;
+}
+
 async function main(argv: string[]): Promise<number> {
   const quick = argv.includes('--quick');
   const filters = argv.filter((a) => a !== '--quick');
@@ -77,8 +83,9 @@ async function main(argv: string[]): Promise<number> {
     try {
       const figures = await runOne(bench, controller.signal, quick);
       for (const f of figures) {
-        console.log(f.line);
-        lines.push(f.line);
+        const line = withVerdict(f);
+        console.log(line);
+        lines.push(line);
       }
     } catch (err) {
       crashed = true;

@@ -7,6 +7,7 @@
  * Heavy modules (store, HTTP server, backends, engines, execa) are loaded with `import()` only when
  * used, to keep `confd -onetime` start-up lean.
  */
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import type { Backend, BackendConfig } from './backends/types.js';
@@ -16,7 +17,12 @@ import { ConfdError, ErrorCode, errorMessage, isConfdError } from './errors.js';
 import type { Logger } from './log.js';
 import type { TemplateResource } from './resource.js';
 import { loadResources } from './resource.js';
-import type { TemplateEngine, TemplateEngineName } from './template/types.js';
+import type {
+  LookupRequest,
+  ServiceLookupRequest,
+  TemplateEngine,
+  TemplateEngineName,
+} from './template/types.js';
 import type { Backoff } from './watcher/backoff.js';
 import { createBackoff } from './watcher/backoff.js';
 import { startIntervalLoop } from './watcher/interval-loop.js';
@@ -156,6 +162,8 @@ class ConfdDaemon implements Daemon {
   /** Teardown steps, run in reverse order. */
   readonly #closers: (() => Promise<void>)[] = [];
   #backend: Backend | undefined;
+  /** Catalog lookup id → the resources whose templates use it (watched in -watch). */
+  readonly #serviceWatches = new Map<string, Set<string>>();
   #processor: ResourceProcessor | undefined;
   #templates: TemplateCache | undefined;
   #runner: SerialRunner | undefined;
@@ -261,8 +269,7 @@ class ConfdDaemon implements Daemon {
       backend: this.#backend,
       syncer: { sync: async (request) => (await loadSyncer()).sync(request) },
       templates: this.#templates,
-      resolveLookups: async (requests) =>
-        (await import('./template/functions-lookup.js')).resolveLookups(requests),
+      resolveLookups: (requests, resource) => this.#resolveLookups(requests, resource),
       resolveOwner: async (o, g) => (await import('./reload/resolve-owner.js')).resolveOwner(o, g),
       logger,
       env: this.#env,
@@ -275,6 +282,76 @@ class ConfdDaemon implements Daemon {
   }
 
   /** #openBackend opens the configured backend; for `embedded`, the store and its HTTP API. */
+  /**
+   * Resolves a render's lookups: DNS ones through the system resolver, catalog ones (`service`,
+   * `services`, `nodes`) through the backend, which must be consul or embedded.
+   */
+  async #resolveLookups(
+    requests: ReadonlyMap<string, LookupRequest>,
+    resource: string,
+  ): Promise<Map<string, unknown>> {
+    const dns = new Map<string, LookupRequest>();
+    const catalog: [string, ServiceLookupRequest][] = [];
+    for (const [id, request] of requests) {
+      if (request.kind === 'ip' || request.kind === 'srv') dns.set(id, request);
+      else catalog.push([id, request]);
+    }
+    const resolved =
+      dns.size === 0
+        ? new Map<string, unknown>()
+        : await (await import('./template/functions-lookup.js')).resolveLookups(dns);
+    const backend = this.#backend;
+    for (const [id, request] of catalog) {
+      if (backend?.getServices === undefined) {
+        throw new ConfdError(
+          ErrorCode.CONFIG_INVALID,
+          `service lookups need the consul or embedded backend (got ${backend?.name ?? 'none'})`,
+        );
+      }
+      resolved.set(id, await backend.getServices(request));
+      if (this.#config.watch && !this.#config.onetime) this.#watchService(id, request, resource);
+    }
+    return resolved;
+  }
+
+  /**
+   * Remembers that `resource` renders from a catalog lookup and, the first time the lookup is
+   * seen, starts a blocking loop on it that re-renders every resource using it when it changes
+   * (a change to another service does not wake it).
+   */
+  #watchService(id: string, request: ServiceLookupRequest, resource: string): void {
+    const known = this.#serviceWatches.get(id);
+    if (known) {
+      known.add(resource);
+      return;
+    }
+    const backend = this.#backend;
+    if (backend?.watchServices === undefined) return;
+    const resources = new Set([resource]);
+    this.#serviceWatches.set(id, resources);
+    const signal = this.#stop.signal;
+    void (async () => {
+      let index = 0;
+      while (!signal.aborted) {
+        let next: number;
+        try {
+          next = await backend.watchServices!(request, { waitIndex: index, signal });
+        } catch (err) {
+          if (signal.aborted || isConfdError(err, ErrorCode.ABORTED)) return;
+          this.#logger.error(`Watching ${id}: ${errorMessage(err)}`);
+          await new Promise((r) => setTimeout(r, 1000));
+          continue;
+        }
+        const changed = index !== 0 && next !== index;
+        index = next;
+        const runner = this.#runner;
+        if (!changed || !runner) continue;
+        this.#logger.debug(`Catalog lookup ${id} changed; re-rendering`);
+        for (const r of resources) void runner.schedule(r);
+      }
+    })();
+  }
+
   async #openBackend(nodes: readonly string[]): Promise<Backend> {
     const config = this.#config;
     if (config.backend !== 'embedded') {
@@ -301,12 +378,28 @@ class ConfdDaemon implements Daemon {
     if (!config.onetime) {
       const { host, port } = splitHostPort(config.storeAddr);
       const { createHttpApi } = await import('./store/http/index.js');
-      const api = createHttpApi({ store, nodeName, logger: this.#logger });
+      // The catalog routes (agent services, health, catalog) so templates' `service` lookups
+      // have something to read; the local agent runs the registered health checks.
+      const { LocalAgent, EventLog } = await import('./store/catalog/index.js');
+      const agent = new LocalAgent({
+        store,
+        logger: this.#logger,
+        nodeName,
+        nodeId: randomUUID(),
+        address: host === '0.0.0.0' || host === '' ? '127.0.0.1' : host,
+        datacenter: 'dc1',
+        server: true,
+        enableScriptChecks: false,
+      });
+      await agent.start();
+      this.#closers.push(() => agent.close());
+      const services = { catalog: store, agent, events: new EventLog() };
+      const api = createHttpApi({ store, nodeName, logger: this.#logger, services });
       this.#closers.push(() => api.close());
       const bound = await api.listen(port, host);
       this.#logger.info(`Store HTTP API listening on ${bound.address}:${bound.port}`);
     }
-    const backend = createEmbeddedBackend({ store });
+    const backend = createEmbeddedBackend({ store, catalog: store });
     this.#closers.push(() => backend.close());
     return backend;
   }

@@ -65,7 +65,6 @@ export function formatRfc3339Local(ms: number): string {
 
 /** createLogger builds a Logger writing confd-format lines. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const threshold = LogLevels.indexOf(options.level ?? 'info');
   const format = options.format ?? 'text';
   const tag = options.tag ?? 'confd';
   const host = options.hostname ?? osHostname();
@@ -73,15 +72,28 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   const now = options.now ?? Date.now;
 
-  const enabled = (level: LogLevel) => LogLevels.indexOf(level) >= threshold;
-  const log = (level: LogLevel, msg: string) => {
-    if (!enabled(level)) return;
+  return levelLogger(options.level ?? 'info', (level, msg) => {
     const time = formatRfc3339Local(now());
     if (format === 'json') {
       write(`${JSON.stringify({ time, host, tag, pid, level, msg })}\n`);
     } else {
       write(`${time} ${host} ${tag}[${pid}]: ${level.toUpperCase()} ${msg}\n`);
     }
+  });
+}
+
+/**
+ * levelLogger is the level filter every Logger shares: it calls `emit` for messages at `minLevel`
+ * or above, so that a line format (confd's, the agent's hclog) only has to write one line.
+ */
+export function levelLogger(
+  minLevel: LogLevel,
+  emit: (level: LogLevel, msg: string) => void,
+): Logger {
+  const threshold = LogLevels.indexOf(minLevel);
+  const enabled = (level: LogLevel) => LogLevels.indexOf(level) >= threshold;
+  const log = (level: LogLevel, msg: string) => {
+    if (enabled(level)) emit(level, msg);
   };
   return {
     debug: (msg) => log('debug', msg),

@@ -5,7 +5,9 @@
  */
 import { join } from 'node:path';
 import { request } from 'undici';
-import { freePort, spawnServer, type ServerProcess } from './process.js';
+import { etcdMemberArgs } from '../../test/helpers/etcd.js';
+import { freePort } from '../../test/helpers/free-port.js';
+import { spawnServer, type ServerProcess } from './process.js';
 import type { BenchContext } from './types.js';
 
 /** ETCD_BIN is the etcd server binary the benches compare against. */
@@ -33,26 +35,7 @@ export async function startBenchEtcd(ctx: BenchContext, name = 'etcd'): Promise<
   const peer = `http://127.0.0.1:${peerPort}`;
   const proc = await spawnServer({
     command: ETCD_BIN,
-    args: [
-      '--name',
-      name,
-      '--data-dir',
-      join(ctx.workDir, `${name}-data`),
-      '--listen-client-urls',
-      url,
-      '--advertise-client-urls',
-      url,
-      '--listen-peer-urls',
-      peer,
-      '--initial-advertise-peer-urls',
-      peer,
-      '--initial-cluster',
-      `${name}=${peer}`,
-      '--initial-cluster-state',
-      'new',
-      '--logger',
-      'zap',
-    ],
+    args: etcdMemberArgs({ name, dataDir: join(ctx.workDir, `${name}-data`), url, peer }),
     ready: /serving client traffic|ready to serve client requests|serving insecure client requests/,
     timeoutMs: 60_000,
   });

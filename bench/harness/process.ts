@@ -1,23 +1,9 @@
 /**
- * Child servers for the benches: free loopback ports, spawning a server and waiting for its ready
- * line, stopping it, and reading its resident memory from /proc.
+ * Child servers for the benches: spawning a server and waiting for its ready line, stopping it,
+ * and reading its resident memory from /proc. Free ports come from test/helpers/free-port.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-
-/** freePort asks the kernel for a free port on 127.0.0.1 (briefly bound, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** ServerProcess is a started child server. */
 export interface ServerProcess {

@@ -4,9 +4,12 @@
  * `store.waitForChange` for the prefix — no HTTP, no polling. It hands out the prefix's
  * blocking-query index (Consul's rules), so writes outside the prefix do not wake it.
  */
+import type { CatalogStore } from '../store/catalog/catalog-store.js';
 import type { KvEntry, Store } from '../store/types.js';
+import type { ServiceInstance, ServiceLookupRequest } from '../template/types.js';
 import { throwIfAborted } from './abort.js';
 import { confdKeyOf, consulKeyOf, coveringPrefixes, nextWaitIndex } from './consul-keys.js';
+import { sortInstances } from './service-lookups.js';
 import type { Backend, WatchPrefixOptions } from './types.js';
 
 /** EmbeddedBackendOptions configures {@link createEmbeddedBackend}. */
@@ -14,6 +17,8 @@ export interface EmbeddedBackendOptions {
   store: Store;
   /** The name reported as {@link Backend.name}. Default `embedded`. */
   name?: string | undefined;
+  /** The store's service catalog, for the `service`/`services`/`nodes` template functions. */
+  catalog?: CatalogStore | undefined;
 }
 
 function valueOf(entry: KvEntry): string {
@@ -24,11 +29,77 @@ function valueOf(entry: KvEntry): string {
 class EmbeddedBackend implements Backend {
   readonly name: string;
   readonly #store: Store;
+  readonly #catalog: CatalogStore | undefined;
   readonly #closer = new AbortController();
 
   constructor(options: EmbeddedBackendOptions) {
     this.name = options.name ?? 'embedded';
     this.#store = options.store;
+    this.#catalog = options.catalog;
+  }
+
+  async watchServices(
+    request: ServiceLookupRequest,
+    options: { waitIndex: number; signal: AbortSignal },
+  ): Promise<number> {
+    const catalog = this.#catalog;
+    if (catalog === undefined)
+      throw new Error('service lookups need a store with a service catalog');
+    const signal = AbortSignal.any([options.signal, this.#closer.signal]);
+    const scope =
+      request.kind === 'service'
+        ? ({ kind: 'service', name: request.name } as const)
+        : ({ kind: 'catalog-table', table: request.kind } as const);
+    for (;;) {
+      throwIfAborted(signal);
+      const state = catalog.catalogState();
+      // Consul never hands out index 0 (a blocking query would return at once): floor it at 1.
+      const index = Math.max(
+        1,
+        request.kind === 'service'
+          ? state.healthService(request.name).index
+          : request.kind === 'nodes'
+            ? state.nodes().index
+            : state.services().index,
+      );
+      if (options.waitIndex === 0 || index !== options.waitIndex) return index;
+      // Registered right after the read it guards; only this service's changes wake it.
+      await catalog.waitForCatalog(scope, signal);
+    }
+  }
+
+  getServices(request: ServiceLookupRequest, signal?: AbortSignal): Promise<unknown[]> {
+    throwIfAborted(signal);
+    if (this.#catalog === undefined) {
+      return Promise.reject(new Error('service lookups need a store with a service catalog'));
+    }
+    const state = this.#catalog.catalogState();
+    if (request.kind === 'nodes') {
+      return Promise.resolve(
+        state.nodes().value.map((n) => ({ Node: n.node, Address: n.address })),
+      );
+    }
+    if (request.kind === 'services') {
+      const all = state.services().value;
+      return Promise.resolve(
+        Object.keys(all)
+          .sort()
+          .map((name) => ({ Name: name, Tags: [...(all[name] ?? [])] })),
+      );
+    }
+    const entries = state.healthService(request.name, { passing: request.passing }).value;
+    const list: ServiceInstance[] = entries
+      .filter((e) => request.tag === '' || e.service.tags.includes(request.tag))
+      .map((e) => ({
+        Node: e.node.node,
+        Address: e.service.address !== '' ? e.service.address : e.node.address,
+        ID: e.service.id,
+        Name: e.service.service,
+        Port: e.service.port,
+        Tags: [...e.service.tags],
+        Meta: { ...e.service.meta },
+      }));
+    return Promise.resolve(sortInstances(list));
   }
 
   getValues(keys: readonly string[], signal?: AbortSignal): Promise<Map<string, string>> {

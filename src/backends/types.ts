@@ -4,6 +4,7 @@
  * name → factory registry.
  */
 import type { Logger } from '../log.js';
+import type { ServiceLookupRequest } from '../template/types.js';
 
 /** Backend is a key/value source the daemon renders from. */
 export interface Backend {
@@ -20,6 +21,19 @@ export interface Backend {
    * ConfdError when `signal` fires.
    */
   watchPrefix(prefix: string, options: WatchPrefixOptions): Promise<number>;
+  /**
+   * Answers a catalog lookup of the `service`, `services` or `nodes` template functions (only the
+   * consul and embedded backends). `service` results are sorted by node, then instance ID.
+   */
+  getServices?(request: ServiceLookupRequest, signal?: AbortSignal): Promise<unknown[]>;
+  /**
+   * Waits until the answer to a catalog lookup may have changed since `waitIndex` and resolves to
+   * the new index; `waitIndex` 0 returns at once. Rejects with ABORTED when `signal` fires.
+   */
+  watchServices?(
+    request: ServiceLookupRequest,
+    options: { waitIndex: number; signal: AbortSignal },
+  ): Promise<number>;
   /** Releases connections and watches. Idempotent. */
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@
  * `2025-01-02T03:04:05.678Z [INFO]  agent: message`.
  */
 import type { LogLevel, Logger } from '../log.js';
-import { LogLevels } from '../log.js';
+import { levelLogger } from '../log.js';
 
 /** AgentLogLevel is a Consul log level name (`-log-level`, `log_level`). */
 export type AgentLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -47,19 +47,8 @@ export interface AgentLoggerOptions {
 
 /** createAgentLogger builds a Logger writing hclog-style lines. */
 export function createAgentLogger(options: AgentLoggerOptions): Logger {
-  const threshold = LogLevels.indexOf(ours[options.level]);
   const now = options.now ?? Date.now;
-  const enabled = (level: LogLevel) => LogLevels.indexOf(level) >= threshold;
-  const log = (level: LogLevel, msg: string) => {
-    if (!enabled(level)) return;
+  return levelLogger(ours[options.level], (level, msg) => {
     options.write(`${new Date(now()).toISOString()} ${labels[level]} ${options.name}: ${msg}\n`);
-  };
-  return {
-    debug: (msg) => log('debug', msg),
-    info: (msg) => log('info', msg),
-    warn: (msg) => log('warning', msg),
-    error: (msg) => log('error', msg),
-    fatal: (msg) => log('fatal', msg),
-    enabled,
-  };
+  });
 }

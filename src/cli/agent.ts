@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import { createHttpApi, consulVersion } from '../store/http/index.js';
 import type { HttpApi } from '../store/http/index.js';
+import { DataDirInUseError } from '../store/dir-lock.js';
 import { createStore } from '../store/store.js';
 import type { Store } from '../store/types.js';
 import type { AgentConfig } from './agent-config.js';
@@ -17,7 +18,6 @@ import { formatFlagUsage, parseGoFlags } from './agent-flags.js';
 import { createAgentLogger } from './agent-log.js';
 import { startAgentServices, type AgentServices } from './agent-services.js';
 import { isCatalogStore } from '../store/catalog/catalog-store.js';
-import { lockDataDir } from './agent-lock.js';
 import type { Logger } from '../log.js';
 import type { CommandIo } from './io.js';
 
@@ -169,18 +169,15 @@ async function serve(
   stopSignal: { promise: Promise<NodeJS.Signals | 'leave'>; leave(): void },
 ): Promise<number> {
   let nodeId: string;
-  let unlock = () => {};
   try {
     if (config.dataDir !== undefined) {
       mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
       if (!statSync(config.dataDir).isDirectory()) {
         throw new Error(`data_dir ${JSON.stringify(config.dataDir)} is not a directory`);
       }
-      unlock = lockDataDir(config.dataDir);
     }
     nodeId = nodeIdFor(config);
   } catch (err) {
-    unlock();
     io.stderr(`==> Error starting agent: ${errorMessage(err)}\n`);
     return 1;
   }
@@ -193,8 +190,12 @@ async function serve(
       nodeName: config.nodeName,
     });
   } catch (err) {
-    unlock();
-    io.stderr(`==> Error starting agent: ${errorMessage(err)}\n`);
+    // The store's LOCK file keeps a second agent off the data dir; say so in the agent's words.
+    const message =
+      err instanceof DataDirInUseError
+        ? `data_dir ${JSON.stringify(config.dataDir)} is in use by another agent (pid ${err.pid})`
+        : errorMessage(err);
+    io.stderr(`==> Error starting agent: ${message}\n`);
     return 1;
   }
 
@@ -209,7 +210,6 @@ async function serve(
     });
   } catch (err) {
     await store.close().catch(() => undefined);
-    unlock();
     io.stderr(`==> ${errorMessage(err)}\n`);
     return 1;
   }
@@ -240,7 +240,6 @@ async function serve(
   } catch (err) {
     await discovery.close();
     await store.close().catch(() => undefined);
-    unlock();
     io.stderr(
       `==> Error starting agent: listen tcp ${host}:${config.httpPort}: ${errorMessage(err)}\n`,
     );
@@ -279,7 +278,6 @@ async function serve(
     logger.error(`closing the store failed: ${errorMessage(err)}`);
     code = 1;
   }
-  unlock();
   if (config.pidFile !== undefined) rmSync(config.pidFile, { force: true });
   logger.info('shutdown complete');
   // A leaked handle must never keep a stopped agent alive.

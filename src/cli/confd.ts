@@ -12,6 +12,7 @@ import { DEFAULTS, parseGoDuration, parseWait, resolveConfig } from '../config.j
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createLogger } from '../log.js';
+import { formatGoFlagDefaults, parseGoFlagArgs, type GoFlagSpec } from './go-flags.js';
 import type { CommandIo } from './io.js';
 
 type FlagKind = 'string' | 'bool' | 'int' | 'list' | 'duration' | 'wait';
@@ -111,123 +112,59 @@ export type ParsedFlags =
   | { kind: 'help' }
   | { kind: 'error'; message: string };
 
-/** parseGoBool is strconv.ParseBool. */
-function parseGoBool(text: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
-  return undefined;
+/** goSpecs maps {@link FLAGS} onto the shared Go flag parser's specs. */
+function goSpecs(): GoFlagSpec[] {
+  return Object.entries(FLAGS).map(([name, spec]): GoFlagSpec => {
+    const base = { name, usage: spec.usage, default: spec.shownDefault };
+    switch (spec.kind) {
+      case 'duration':
+        return { ...base, kind: 'value', placeholder: 'duration', validate: isDuration };
+      case 'wait':
+        return { ...base, kind: 'value', validate: (v) => parseWait(v) !== undefined };
+      case 'bool':
+      case 'int':
+      case 'list':
+      case 'string':
+        return { ...base, kind: spec.kind };
+    }
+  });
 }
+
+const isDuration = (text: string): boolean => parseGoDuration(text) !== undefined;
 
 /**
  * parseFlags parses argv with Go's flag rules: `-f`/`--f`, `-f=v`/`-f v`, booleans only as `-f` or
  * `-f=bool`, parsing stops at the first non-flag or after `--`; `-h`/`-help` ask for usage.
  */
 export function parseFlags(argv: readonly string[]): ParsedFlags {
+  const r = parseGoFlagArgs(argv, goSpecs());
+  if (r.kind !== 'ok') return r;
   const settings: Record<string, unknown> = {};
   let version = false;
-  let i = 0;
-  while (i < argv.length) {
-    const arg = argv[i] ?? '';
-    if (arg.length < 2 || !arg.startsWith('-')) break;
-    let dashes = 1;
-    if (arg[1] === '-') {
-      dashes = 2;
-      if (arg.length === 2) {
-        i += 1; // "--" terminates the flags
-        break;
+  for (const [name, value] of r.values) {
+    const field = FLAGS[name]?.field;
+    if (field === undefined) {
+      version = value === true;
+    } else if (typeof value === 'bigint') {
+      const n = Number(value);
+      if (!Number.isSafeInteger(n)) {
+        const text = r.order.find((o) => o.name === name)?.value;
+        return {
+          kind: 'error',
+          message: `invalid value ${JSON.stringify(String(text))} for flag -${name}: parse error`,
+        };
       }
-    }
-    let name = arg.slice(dashes);
-    if (name.length === 0 || name.startsWith('-') || name.startsWith('=')) {
-      return { kind: 'error', message: `bad flag syntax: ${arg}` };
-    }
-    i += 1;
-    let value: string | undefined;
-    const eq = name.indexOf('=');
-    if (eq !== -1) {
-      value = name.slice(eq + 1);
-      name = name.slice(0, eq);
-    }
-    const spec = Object.hasOwn(FLAGS, name) ? FLAGS[name] : undefined;
-    if (!spec) {
-      if (name === 'h' || name === 'help') return { kind: 'help' };
-      return { kind: 'error', message: `flag provided but not defined: -${name}` };
-    }
-    if (spec.kind === 'bool') {
-      let b = true;
-      if (value !== undefined) {
-        const parsed = parseGoBool(value);
-        if (parsed === undefined) {
-          return {
-            kind: 'error',
-            message: `invalid boolean value "${value}" for -${name}: parse error`,
-          };
-        }
-        b = parsed;
-      }
-      if (spec.field) settings[spec.field] = b;
-      else version = b;
-      continue;
-    }
-    if (value === undefined) {
-      if (i >= argv.length) return { kind: 'error', message: `flag needs an argument: -${name}` };
-      value = argv[i] ?? '';
-      i += 1;
-    }
-    const invalid = {
-      kind: 'error',
-      message: `invalid value "${value}" for flag -${name}: parse error`,
-    } as const;
-    switch (spec.kind) {
-      case 'string':
-        settings[spec.field as string] = value;
-        break;
-      case 'int': {
-        // Go's strconv.ParseInt(s, 0, 64): decimal, 0x hex, 0o/0 octal, 0b binary, `_` separators.
-        const n = /^[+-]?(0[xXoObB])?[0-9a-fA-F_]+$/.test(value)
-          ? Number(value.replace(/_/g, ''))
-          : NaN;
-        if (!Number.isSafeInteger(n)) return invalid;
-        settings[spec.field as string] = n;
-        break;
-      }
-      case 'list': {
-        const list = (settings[spec.field as string] as string[] | undefined) ?? [];
-        list.push(value);
-        settings[spec.field as string] = list;
-        break;
-      }
-      case 'duration':
-        if (parseGoDuration(value) === undefined) return invalid;
-        settings[spec.field as string] = value;
-        break;
-      case 'wait':
-        if (parseWait(value) === undefined) return invalid;
-        settings[spec.field as string] = value;
-        break;
+      settings[field] = n;
+    } else {
+      settings[field] = value;
     }
   }
-  return { kind: 'ok', settings: settings, version, args: argv.slice(i) };
+  return { kind: 'ok', settings: settings, version, args: r.args };
 }
 
 /** usageText renders the flag list as Go's flag.PrintDefaults does, sorted by name. */
 export function usageText(program: string): string {
-  const lines = [`Usage of ${program}:`];
-  for (const name of Object.keys(FLAGS).sort()) {
-    const spec = FLAGS[name];
-    const typeName =
-      spec.kind === 'bool'
-        ? ''
-        : spec.kind === 'list' || spec.kind === 'wait'
-          ? 'value'
-          : spec.kind;
-    let line = `  -${name}${typeName ? ` ${typeName}` : ''}`;
-    line += line.length <= 4 ? '\t' : '\n    \t';
-    line += spec.usage;
-    if (spec.shownDefault !== undefined) line += ` (default ${spec.shownDefault})`;
-    lines.push(line);
-  }
-  return `${lines.join('\n')}\n`;
+  return `Usage of ${program}:\n${formatGoFlagDefaults(goSpecs())}`;
 }
 
 /** versionText is the `-version` line, shaped as confd's. */

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ConfdError, ErrorCode, errorMessage, isConfdError } from '../errors.js';
+import { decodeBase64Std } from '../go/base64.js';
 import { createConsulHttpClient, type ConsulHttpClient } from './consul-http.js';
 import {
   formatFlagDefaults,
@@ -183,25 +184,42 @@ export function reportClientError(err: unknown, io: CommandIo): number {
 }
 
 /**
- * decodeBase64Strict decodes like Go's `base64.StdEncoding.DecodeString`: standard alphabet,
- * padding required, `\r`/`\n` skipped; anything else fails with `illegal base64 data at input
- * byte N` (Buffer.from(..., 'base64') would silently skip bad characters instead).
+ * withClient opens the Consul client from the HTTP flags (printing `Error connecting to Consul
+ * agent: ...` and returning 1 for a bad setup), runs `use` with it and always closes it.
  */
-export function decodeBase64Strict(text: string): Buffer {
-  let kept = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\r' || c === '\n') continue;
-    if (!/[A-Za-z0-9+/=]/.test(c)) throw base64Error(i);
-    if (c !== '=' && kept.includes('=')) throw base64Error(kept.indexOf('='));
-    kept += c;
+export async function withClient(
+  flags: ParsedFlags,
+  io: CommandIo,
+  use: (client: ConsulHttpClient) => Promise<number>,
+): Promise<number> {
+  let client: ConsulHttpClient;
+  try {
+    client = await openClient(flags, io);
+  } catch (err) {
+    return reportClientError(err, io);
   }
-  const padAt = kept.indexOf('=');
-  if (padAt !== -1 && (kept.length - padAt > 2 || padAt % 4 < 2)) throw base64Error(padAt);
-  if (kept.length % 4 !== 0) throw base64Error(kept.length - (kept.length % 4));
-  return Buffer.from(kept, 'base64');
+  try {
+    return await use(client);
+  } finally {
+    await client.close();
+  }
 }
 
-function base64Error(offset: number): ConfdError {
-  return new ConfdError(ErrorCode.CONFIG_FLAG, `illegal base64 data at input byte ${offset}`);
+/** atMostOneArg prints Consul's `Too many arguments (expected 1, got N)`; false when N > 1. */
+export function atMostOneArg(args: readonly string[], io: CommandIo): boolean {
+  if (args.length <= 1) return true;
+  io.stderr(`Too many arguments (expected 1, got ${args.length})\n`);
+  return false;
+}
+
+/**
+ * decodeBase64Strict decodes like Go's `base64.StdEncoding.DecodeString` (see `src/go/base64.ts`);
+ * bad input is a CONFIG_FLAG error reading `illegal base64 data at input byte N`.
+ */
+export function decodeBase64Strict(text: string): Buffer {
+  try {
+    return decodeBase64Std(text);
+  } catch (err) {
+    throw new ConfdError(ErrorCode.CONFIG_FLAG, errorMessage(err), { cause: err });
+  }
 }

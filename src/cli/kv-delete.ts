@@ -4,11 +4,10 @@
  */
 import { errorMessage } from '../errors.js';
 import type { CommandIo } from './io.js';
-import type { ConsulHttpClient } from './consul-http.js';
 import {
-  openClient,
   parseCommand,
-  reportClientError,
+  withClient,
+  atMostOneArg,
   stripLeadingSlash,
   type CommandSpec,
 } from './kv-common.js';
@@ -49,10 +48,7 @@ Usage: confd kv delete [options] KEY_OR_PREFIX
 export async function runDelete(argv: string[], io: CommandIo): Promise<number> {
   const flags = parseCommand(argv, deleteSpec, io);
   if (typeof flags === 'number') return flags;
-  if (flags.args.length > 1) {
-    io.stderr(`Too many arguments (expected 1, got ${flags.args.length})\n`);
-    return 1;
-  }
+  if (!atMostOneArg(flags.args, io)) return 1;
   const key = stripLeadingSlash(flags.args[0] ?? '');
   const recurse = flags.bool('recurse');
   const cas = flags.bool('cas');
@@ -76,13 +72,7 @@ export async function runDelete(argv: string[], io: CommandIo): Promise<number> 
     io.stderr('Cannot specify both -cas and -recurse!\n');
     return 1;
   }
-  let client: ConsulHttpClient;
-  try {
-    client = await openClient(flags, io);
-  } catch (err) {
-    return reportClientError(err, io);
-  }
-  try {
+  return withClient(flags, io, async (client) => {
     if (recurse) {
       try {
         await client.kvDelete(key, { recurse: true });
@@ -116,7 +106,5 @@ export async function runDelete(argv: string[], io: CommandIo): Promise<number> 
     }
     io.stdout(`Success! Deleted key: ${key}\n`);
     return 0;
-  } finally {
-    await client.close();
-  }
+  });
 }

@@ -4,12 +4,11 @@
  */
 import { errorMessage } from '../errors.js';
 import type { CommandIo } from './io.js';
-import type { ConsulHttpClient } from './consul-http.js';
 import { formatExport, toExportEntry } from './kv-format.js';
 import {
-  openClient,
   parseCommand,
-  reportClientError,
+  withClient,
+  atMostOneArg,
   stripLeadingSlash,
   type CommandSpec,
 } from './kv-common.js';
@@ -31,25 +30,16 @@ Usage: confd kv export [KEY_OR_PREFIX]
 export async function runExport(argv: string[], io: CommandIo): Promise<number> {
   const flags = parseCommand(argv, exportSpec, io);
   if (typeof flags === 'number') return flags;
-  if (flags.args.length > 1) {
-    io.stderr(`Too many arguments (expected 1, got ${flags.args.length})\n`);
-    return 1;
-  }
+  if (!atMostOneArg(flags.args, io)) return 1;
   const prefix = stripLeadingSlash(flags.args[0] ?? '');
-  let client: ConsulHttpClient;
-  try {
-    client = await openClient(flags, io);
-  } catch (err) {
-    return reportClientError(err, io);
-  }
-  try {
-    const pairs = await client.kvList(prefix);
-    io.stdout(`${formatExport(pairs.map(toExportEntry))}\n`);
-    return 0;
-  } catch (err) {
-    io.stderr(`Error querying Consul agent: ${errorMessage(err)}\n`);
-    return 1;
-  } finally {
-    await client.close();
-  }
+  return withClient(flags, io, async (client) => {
+    try {
+      const pairs = await client.kvList(prefix);
+      io.stdout(`${formatExport(pairs.map(toExportEntry))}\n`);
+      return 0;
+    } catch (err) {
+      io.stderr(`Error querying Consul agent: ${errorMessage(err)}\n`);
+      return 1;
+    }
+  });
 }

@@ -6,9 +6,9 @@ import { errorMessage } from '../errors.js';
 import type { CommandIo } from './io.js';
 import { formatDetailed, valueText } from './kv-format.js';
 import {
-  openClient,
   parseCommand,
-  reportClientError,
+  withClient,
+  atMostOneArg,
   stripLeadingSlash,
   type CommandSpec,
 } from './kv-common.js';
@@ -61,10 +61,7 @@ Usage: confd kv get [options] [KEY_OR_PREFIX]
 export async function runGet(argv: string[], io: CommandIo): Promise<number> {
   const flags = parseCommand(argv, getSpec, io);
   if (typeof flags === 'number') return flags;
-  if (flags.args.length > 1) {
-    io.stderr(`Too many arguments (expected 1, got ${flags.args.length})\n`);
-    return 1;
-  }
+  if (!atMostOneArg(flags.args, io)) return 1;
   // Consul strips one leading "/" as a courtesy, since keys cannot start with one.
   const key = stripLeadingSlash(flags.args[0] ?? '');
   const recurse = flags.bool('recurse');
@@ -73,20 +70,14 @@ export async function runGet(argv: string[], io: CommandIo): Promise<number> {
     io.stderr('Error! Missing KEY argument\n');
     return 1;
   }
-  let client: ConsulHttpClient;
-  try {
-    client = await openClient(flags, io);
-  } catch (err) {
-    return reportClientError(err, io);
-  }
-  try {
-    return await query(client, key, flags, io);
-  } catch (err) {
-    io.stderr(`Error querying Consul agent: ${errorMessage(err)}\n`);
-    return 1;
-  } finally {
-    await client.close();
-  }
+  return withClient(flags, io, async (client) => {
+    try {
+      return await query(client, key, flags, io);
+    } catch (err) {
+      io.stderr(`Error querying Consul agent: ${errorMessage(err)}\n`);
+      return 1;
+    }
+  });
 }
 
 async function query(

@@ -4,15 +4,13 @@
  */
 import { ConfdError, ErrorCode, errorMessage } from '../errors.js';
 import type { CommandIo } from './io.js';
-import type { ConsulHttpClient } from './consul-http.js';
 import type { ExportEntry } from './kv-format.js';
 import { parseUint64 } from './kv-flags.js';
 import {
   decodeBase64Strict,
-  openClient,
   parseCommand,
   readDataArgument,
-  reportClientError,
+  withClient,
   type CommandSpec,
 } from './kv-common.js';
 
@@ -131,13 +129,7 @@ export async function runImport(argv: string[], io: CommandIo): Promise<number> 
     io.stderr(`Error! ${errorMessage(err)}\n`);
     return 1;
   }
-  let client: ConsulHttpClient;
-  try {
-    client = await openClient(flags, io);
-  } catch (err) {
-    return reportClientError(err, io);
-  }
-  try {
+  return withClient(flags, io, async (client) => {
     let entries: ExportEntry[];
     try {
       entries = parseImportData(data.toString('utf8'));
@@ -162,7 +154,5 @@ export async function runImport(argv: string[], io: CommandIo): Promise<number> 
       io.stdout(`Imported: ${entry.key}\n`);
     }
     return 0;
-  } finally {
-    await client.close();
-  }
+  });
 }

@@ -5,13 +5,11 @@
  */
 import { errorMessage } from '../errors.js';
 import type { CommandIo } from './io.js';
-import type { ConsulHttpClient } from './consul-http.js';
 import {
   decodeBase64Strict,
-  openClient,
   parseCommand,
   readDataArgument,
-  reportClientError,
+  withClient,
   type CommandSpec,
 } from './kv-common.js';
 
@@ -124,14 +122,8 @@ export async function runPut(argv: string[], io: CommandIo): Promise<number> {
     io.stderr('Must specify -modify-index with -cas!\n');
     return 1;
   }
-  let client: ConsulHttpClient;
-  try {
-    client = await openClient(flags, io);
-  } catch (err) {
-    return reportClientError(err, io);
-  }
   const kvFlags = flags.uint64('flags');
-  try {
+  return withClient(flags, io, async (client) => {
     if (cas) {
       return await report(
         () => client.kvPut(key, data, { flags: kvFlags, cas: modifyIndex }),
@@ -169,9 +161,7 @@ export async function runPut(argv: string[], io: CommandIo): Promise<number> {
       (msg) => `Error! Failed writing data: ${msg}`,
       io,
     );
-  } finally {
-    await client.close();
-  }
+  });
 }
 
 async function report(

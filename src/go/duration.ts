@@ -38,23 +38,39 @@ export function parseGoDuration(text: string): number | undefined {
   return sign * total;
 }
 
-/** formatGoDuration prints nanoseconds as Go's Duration.String does ("24h0m0s", "10s", "1.5s"). */
-export function formatGoDuration(ns: number): string {
-  if (ns === 0) return '0s';
-  const neg = ns < 0;
-  let n = Math.abs(ns);
-  let out: string;
-  if (n < 1e9) {
-    if (n < 1e3) out = `${n}ns`;
-    else if (n < 1e6) out = `${n / 1e3}µs`;
-    else out = `${n / 1e6}ms`;
-  } else {
-    const h = Math.floor(n / 3600e9);
-    n -= h * 3600e9;
-    const m = Math.floor(n / 60e9);
-    n -= m * 60e9;
-    const s = `${Number((n / 1e9).toFixed(9))}s`;
-    out = h > 0 ? `${h}h${m}m${s}` : m > 0 ? `${m}m${s}` : s;
+const NS_PER_MS = 1_000_000n;
+const NS_PER_S = 1_000_000_000n;
+
+/**
+ * formatGoDuration prints a duration in nanoseconds as Go's Duration.String does ("24h0m0s",
+ * "10s", "1.5s", "1.5µs"), exactly (bigint arithmetic); a fractional `number` is truncated to
+ * whole nanoseconds, as a Go Duration holds them.
+ */
+export function formatGoDuration(duration: number | bigint): string {
+  const ns = typeof duration === 'bigint' ? duration : BigInt(Math.trunc(duration));
+  if (ns === 0n) return '0s';
+  const neg = ns < 0n;
+  const u = neg ? -ns : ns;
+  const sign = neg ? '-' : '';
+  if (u < NS_PER_S) {
+    // Sub-second: the largest unit that keeps a leading non-zero digit.
+    if (u < 1000n) return `${sign}${u}ns`;
+    if (u < NS_PER_MS) return `${sign}${fraction(u, 1000n)}µs`;
+    return `${sign}${fraction(u, NS_PER_MS)}ms`;
   }
-  return neg ? `-${out}` : out;
+  const hours = u / 3_600_000_000_000n;
+  const rest = u % 3_600_000_000_000n;
+  const minutes = rest / 60_000_000_000n;
+  const secs = fraction(rest % 60_000_000_000n, NS_PER_S);
+  if (hours > 0n) return `${sign}${hours}h${minutes}m${secs}s`;
+  if (minutes > 0n) return `${sign}${minutes}m${secs}s`;
+  return `${sign}${secs}s`;
+}
+
+function fraction(value: bigint, unit: bigint): string {
+  const whole = value / unit;
+  const frac = value % unit;
+  if (frac === 0n) return String(whole);
+  const digits = String(unit).length - 1;
+  return `${whole}.${String(frac).padStart(digits, '0').replace(/0+$/, '')}`;
 }

@@ -1,6 +1,7 @@
 /**
- * Go's `strconv` quoting, shared by every area: `strconv.Quote` (`%q` of a string, byte-correct:
- * invalid UTF-8 bytes print as `\xNN`), `strconv.QuoteRune`, `strconv.IsPrint` and `%#U`.
+ * Go's `strconv`, shared by every area: `strconv.Quote` (`%q` of a string, byte-correct: invalid
+ * UTF-8 bytes print as `\xNN`), `strconv.QuoteRune`, `strconv.IsPrint`, `%#U` and
+ * `strconv.ParseBool`.
  */
 
 const HEX = '0123456789abcdef';
@@ -103,6 +104,28 @@ export function goQuote(input: string | Uint8Array): string {
   return `${out}"`;
 }
 
+/** parseGoBool is Go's strconv.ParseBool; undefined for any other text. */
+export function parseGoBool(text: string): boolean | undefined {
+  switch (text) {
+    case '1':
+    case 't':
+    case 'T':
+    case 'TRUE':
+    case 'true':
+    case 'True':
+      return true;
+    case '0':
+    case 'f':
+    case 'F':
+    case 'FALSE':
+    case 'false':
+    case 'False':
+      return false;
+    default:
+      return undefined;
+  }
+}
+
 /** goQuoteRune is Go's strconv.QuoteRune (`%q` of an integer): `'a'`, `'\n'`, `'\x00'`. */
 export function goQuoteRune(cp: number): string {
   if (cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) cp = 0xfffd;
@@ -110,4 +133,85 @@ export function goQuoteRune(cp: number): string {
   if (ch === "'") return "'\\''";
   if (ch === '"') return `'"'`;
   return `'${goQuote(ch).slice(1, -1)}'`;
+}
+
+/** GoIntResult is the outcome of {@link parseGoInt}: the value, or the kind of Go's NumError. */
+export type GoIntResult =
+  | { readonly ok: true; readonly value: bigint }
+  | { readonly ok: false; readonly error: 'invalid syntax' | 'value out of range' };
+
+/** underscoreOK is Go's strconv.underscoreOK: `_` only between digits or after a base prefix. */
+function underscoreOK(s: string): boolean {
+  let saw = '^';
+  let i = 0;
+  if (s[0] === '-' || s[0] === '+') s = s.slice(1);
+  let hexDigits = false;
+  const p = (s[1] ?? '').toLowerCase();
+  if (s.length >= 2 && s[0] === '0' && (p === 'b' || p === 'o' || p === 'x')) {
+    i = 2;
+    saw = '0';
+    hexDigits = p === 'x';
+  }
+  for (; i < s.length; i++) {
+    const c = s[i];
+    if ((c >= '0' && c <= '9') || (hexDigits && /[a-fA-F]/.test(c))) {
+      saw = '0';
+    } else if (c === '_') {
+      if (saw !== '0') return false;
+      saw = '_';
+    } else {
+      if (saw === '_') return false;
+      saw = '!';
+    }
+  }
+  return saw !== '_';
+}
+
+/**
+ * parseGoInt is Go's strconv.ParseInt (`signed`) / strconv.ParseUint with `base` 0 or 10. Base 0
+ * takes `0x`/`0o`/`0b` prefixes, a bare leading `0` for octal and `_` separators as in Go integer
+ * literals (`1_000`, `0x_ff`); base 10 takes plain decimal digits only. ParseInt allows a sign.
+ */
+export function parseGoInt(
+  text: string,
+  bitSize: number,
+  signed: boolean,
+  base: 0 | 10 = 0,
+): GoIntResult {
+  const syntax = { ok: false, error: 'invalid syntax' } as const;
+  let s = text;
+  let negative = false;
+  if (signed && (s[0] === '+' || s[0] === '-')) {
+    negative = s[0] === '-';
+    s = s.slice(1);
+  }
+  if (s === '') return syntax;
+  let radix = 10;
+  if (base === 0 && s[0] === '0') {
+    const p = (s[1] ?? '').toLowerCase();
+    if (s.length >= 3 && (p === 'b' || p === 'o' || p === 'x')) {
+      radix = p === 'b' ? 2 : p === 'o' ? 8 : 16;
+      s = s.slice(2);
+    } else {
+      radix = 8;
+      s = s.slice(1);
+    }
+  }
+  let n = 0n;
+  let underscores = false;
+  for (const c of s) {
+    if (c === '_' && base === 0) {
+      underscores = true;
+      continue;
+    }
+    const d = parseInt(c, 36);
+    if (Number.isNaN(d) || d >= radix) return syntax;
+    n = n * BigInt(radix) + BigInt(d);
+  }
+  if (underscores && !underscoreOK(text)) return syntax;
+  const max = signed ? 1n << BigInt(bitSize - 1) : (1n << BigInt(bitSize)) - 1n;
+  if (signed ? (negative ? n > max : n >= max) : n > max) {
+    return { ok: false, error: 'value out of range' };
+  }
+  return { ok: true, value: negative ? -n : n };
 }

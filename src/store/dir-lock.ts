@@ -16,6 +16,24 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/** DataDirInUseError is thrown when another live process holds a data directory's lock. */
+export class DataDirInUseError extends ConfdError {
+  /** The locked directory. */
+  readonly dir: string;
+  /** The pid written in its LOCK file. */
+  readonly pid: number;
+
+  constructor(dir: string, pid: number, path: string) {
+    super(
+      ErrorCode.STORE_IO,
+      `data directory ${dir} is in use by process ${pid} (remove ${path} if that is wrong)`,
+    );
+    this.name = 'DataDirInUseError';
+    this.dir = dir;
+    this.pid = pid;
+  }
+}
+
 /** lockDataDir takes dir's lock (STORE_IO when another live process holds it); returns the release. */
 export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
   const path = join(dir, 'LOCK');
@@ -36,10 +54,7 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
     const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
     // Our own pid means a previous run with the same pid crashed (a container's pid 1 restarting).
     if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isRunning(pid)) {
-      throw new ConfdError(
-        ErrorCode.STORE_IO,
-        `data directory ${dir} is in use by process ${pid} (remove ${path} if that is wrong)`,
-      );
+      throw new DataDirInUseError(dir, pid, path);
     }
     await rm(path, { force: true });
   }

@@ -76,6 +76,9 @@ async function resolveOne(resolver: LookupResolver, request: LookupRequest): Pro
     const ips = [...new Set(await resolver.lookupIP(request.host))];
     return ips.sort(compareGoStrings);
   }
+  if (request.kind !== 'srv') {
+    throw new Error(`${request.kind} lookups need the consul or embedded backend`);
+  }
   // Go's net.LookupSRV queries `name` itself when service and proto are both empty.
   const name =
     request.service === '' && request.proto === ''

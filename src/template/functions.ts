@@ -22,6 +22,7 @@ import {
 } from './go-strconv.js';
 import { GoTime } from './go-time.js';
 import { createLookupFunctions } from './functions-lookup.js';
+import { createServiceFunctions } from './functions-service.js';
 import { MemKV } from './memkv.js';
 import type { RenderContext } from './types.js';
 import {
@@ -65,10 +66,13 @@ export const FUNCTION_NAMES = [
   'map',
   'mod',
   'mul',
+  'nodes',
   'parseBool',
   'replace',
   'reverse',
   'seq',
+  'service',
+  'services',
   'sortByLength',
   'sortKVByLength',
   'split',
@@ -252,6 +256,11 @@ export function createFunctions(
     // DNS, from the resolved cache
     ...(createLookupFunctions(context, recorder) as Record<
       'lookupIP' | 'lookupIPV4' | 'lookupIPV6' | 'lookupSRV',
+      TemplateFunction
+    >),
+    // Catalog (service discovery), from the resolved cache
+    ...(createServiceFunctions(context, recorder) as Record<
+      'service' | 'services' | 'nodes',
       TemplateFunction
     >),
   };

@@ -3,28 +3,15 @@
  * error texts: `strconv.ParseBool`, `strconv.Atoi`, `strings.Replace`,
  * `strings.ToUpper`/`ToLower` (per rune, no special casing), and `base64.StdEncoding`.
  */
-import { goQuote } from '../go/strconv.js';
+import { goQuote, parseGoBool } from '../go/strconv.js';
 
 /** parseBool is Go's `strconv.ParseBool`; other text throws Go's error. */
 export function parseBool(s: string): boolean {
-  switch (s) {
-    case '1':
-    case 't':
-    case 'T':
-    case 'TRUE':
-    case 'true':
-    case 'True':
-      return true;
-    case '0':
-    case 'f':
-    case 'F':
-    case 'FALSE':
-    case 'false':
-    case 'False':
-      return false;
-    default:
-      throw new Error(`strconv.ParseBool: parsing ${goQuote(s)}: invalid syntax`);
+  const parsed = parseGoBool(s);
+  if (parsed === undefined) {
+    throw new Error(`strconv.ParseBool: parsing ${goQuote(s)}: invalid syntax`);
   }
+  return parsed;
 }
 
 const INT64_MIN = -(2n ** 63n);
@@ -99,51 +86,5 @@ export function mapRunes(s: string, upper: boolean): string {
   return out;
 }
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/** base64Decode is Go's `base64.StdEncoding.DecodeString` (padding required, CR/LF skipped). */
-export function base64Decode(data: string): Buffer {
-  const src = Buffer.from(data, 'utf8');
-  const out: number[] = [];
-  let si = 0;
-  const corrupt = (at: number) => new Error(`illegal base64 data at input byte ${at}`);
-  const isNewline = (c: number | undefined) => c === 0x0a || c === 0x0d;
-  for (;;) {
-    const quantum = [0, 0, 0, 0];
-    let dlen = 4;
-    let j = 0;
-    while (j < 4) {
-      if (si === src.length) {
-        if (j === 0) return Buffer.from(out);
-        throw corrupt(si - j);
-      }
-      const c = src[si];
-      si += 1;
-      if (isNewline(c)) continue;
-      const v = c < 0x80 ? B64.indexOf(String.fromCharCode(c)) : -1;
-      if (v >= 0) {
-        quantum[j] = v;
-        j += 1;
-        continue;
-      }
-      if (c !== 0x3d) throw corrupt(si - 1);
-      // Padding: only valid as the 3rd/4th character of a quantum, and only at the end.
-      if (j < 2) throw corrupt(si - 1);
-      if (j === 2) {
-        while (si < src.length && isNewline(src[si])) si += 1;
-        if (si === src.length) throw corrupt(src.length);
-        if (src[si] !== 0x3d) throw corrupt(si - 1);
-        si += 1;
-      }
-      while (si < src.length && isNewline(src[si])) si += 1;
-      if (si < src.length) throw corrupt(si);
-      dlen = j;
-      break;
-    }
-    const word = (quantum[0] << 18) | (quantum[1] << 12) | (quantum[2] << 6) | quantum[3];
-    out.push((word >> 16) & 0xff);
-    if (dlen >= 3) out.push((word >> 8) & 0xff);
-    if (dlen === 4) out.push(word & 0xff);
-    if (dlen < 4) return Buffer.from(out);
-  }
-}
+/** base64Decode is Go's `base64.StdEncoding.DecodeString`; see `src/go/base64.ts`. */
+export { decodeBase64Std as base64Decode } from '../go/base64.js';

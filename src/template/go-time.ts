@@ -5,6 +5,7 @@
  * zone (name and offset) and whether the zone is UTC or the process's local zone.
  */
 import { TemplateArgumentError } from './argument-error.js';
+import { formatGoDuration } from '../go/duration.js';
 import { goFormat } from './go-format.js';
 
 const NS_PER_MS = 1_000_000n;
@@ -144,7 +145,7 @@ export class GoDuration {
 
   /** String is Go's Duration.String, e.g. `1h2m3.5s`, `1.5ms`, `0s`. */
   String(): string {
-    return formatDuration(this.ns);
+    return formatGoDuration(this.ns);
   }
 
   toString(): string {
@@ -428,36 +429,6 @@ function durationNs(d: unknown): bigint {
 
 function pad(n: number, width: number, fill = '0'): string {
   return String(n).padStart(width, fill);
-}
-
-/** formatDuration is Go's Duration.String. */
-function formatDuration(ns: bigint): string {
-  if (ns === 0n) return '0s';
-  const neg = ns < 0n;
-  const u = neg ? -ns : ns;
-  const sign = neg ? '-' : '';
-  if (u < NS_PER_S) {
-    // Sub-second: the largest unit that keeps a leading non-zero digit.
-    if (u < 1000n) return `${sign}${u}ns`;
-    if (u < NS_PER_MS) return `${sign}${fraction(u, 1000n)}µs`;
-    return `${sign}${fraction(u, NS_PER_MS)}ms`;
-  }
-  const hours = u / 3_600_000_000_000n;
-  const rest = u % 3_600_000_000_000n;
-  const minutes = rest / 60_000_000_000n;
-  const secNs = rest % 60_000_000_000n;
-  const secs = fraction(secNs, NS_PER_S);
-  if (hours > 0n) return `${sign}${hours}h${minutes}m${secs}s`;
-  if (minutes > 0n) return `${sign}${minutes}m${secs}s`;
-  return `${sign}${secs}s`;
-}
-
-function fraction(value: bigint, unit: bigint): string {
-  const whole = value / unit;
-  const frac = value % unit;
-  if (frac === 0n) return String(whole);
-  const digits = String(unit).length - 1;
-  return `${whole}.${String(frac).padStart(digits, '0').replace(/0+$/, '')}`;
 }
 
 /**

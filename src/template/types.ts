@@ -37,7 +37,29 @@ export interface RenderResult {
 
 /** LookupRequest is one I/O lookup a template function asked for. */
 export type LookupRequest =
-  { kind: 'ip'; host: string } | { kind: 'srv'; service: string; proto: string; name: string };
+  | { kind: 'ip'; host: string }
+  | { kind: 'srv'; service: string; proto: string; name: string }
+  | ServiceLookupRequest;
+
+/**
+ * ServiceLookupRequest is a catalog lookup (`service`, `services`, `nodes`), resolved by the
+ * backend. `passing` false means every health state (`"web|any"`); `tag` filters instances.
+ */
+export type ServiceLookupRequest =
+  | { kind: 'service'; name: string; tag: string; passing: boolean }
+  | { kind: 'services' }
+  | { kind: 'nodes' };
+
+/** ServiceInstance is one entry `service` returns (Address: service address, else node's). */
+export interface ServiceInstance {
+  Node: string;
+  Address: string;
+  ID: string;
+  Name: string;
+  Port: number;
+  Tags: string[];
+  Meta: Record<string, string>;
+}
 
 /** CompiledTemplate is a parsed template, rendered many times. */
 export interface CompiledTemplate {

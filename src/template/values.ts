@@ -149,9 +149,17 @@ export function createLookupRecorder(): LookupRecorder & {
 
 /** lookupId is the stable cache id of a lookup request, e.g. `ip:example.com`. */
 export function lookupId(request: LookupRequest): string {
-  return request.kind === 'ip'
-    ? `ip:${request.host}`
-    : `srv:${request.service}:${request.proto}:${request.name}`;
+  switch (request.kind) {
+    case 'ip':
+      return `ip:${request.host}`;
+    case 'srv':
+      return `srv:${request.service}:${request.proto}:${request.name}`;
+    case 'service':
+      return `service:${request.name}:${request.tag}:${request.passing ? 'passing' : 'any'}`;
+    case 'services':
+    case 'nodes':
+      return request.kind;
+  }
 }
 
 /** isGoMap tells whether a value stands for a Go `map[string]interface{}` (a plain object). */

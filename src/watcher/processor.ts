@@ -18,6 +18,8 @@ import type { TemplateResource } from './types.js';
 /** LookupResolver performs a render's I/O lookups (DNS); id → result. */
 export type LookupResolver = (
   requests: ReadonlyMap<string, LookupRequest>,
+  /** The resource file rendering (for remembering its service lookups). */
+  resource: string,
 ) => Promise<Map<string, unknown>>;
 
 /** OwnerResolver maps `owner`/`group` names to ids. */
@@ -79,16 +81,24 @@ export function createProcessor(options: ProcessorOptions): ResourceProcessor {
   const { backend, syncer, templates, logger } = options;
   const now = options.now ?? Date.now;
   const states = new Map<string, ResourceState>();
+  // Resources whose last render used I/O lookups (DNS, services): their output depends on more
+  // than keys, so an unchanged key set does not mean an unchanged render.
+  const usesLookups = new Set<string>();
 
   const render = async (
     keys: ReadonlyMap<string, string>,
     template: CompiledTemplate,
+    resource: string,
   ): Promise<string> => {
     const lookups = new Map<string, unknown>();
     for (let round = 0; ; round++) {
       const result = template.render({ keys, env: options.env, now, lookups });
-      if (result.missingLookups.size === 0 || round >= MAX_LOOKUP_ROUNDS) return result.output;
-      const resolved = await options.resolveLookups(result.missingLookups);
+      if (result.missingLookups.size === 0 || round >= MAX_LOOKUP_ROUNDS) {
+        if (round > 0) usesLookups.add(resource);
+        else usesLookups.delete(resource);
+        return result.output;
+      }
+      const resolved = await options.resolveLookups(result.missingLookups, resource);
       for (const [id, value] of resolved) lookups.set(id, value);
       for (const id of result.missingLookups.keys()) if (!lookups.has(id)) lookups.set(id, null);
     }
@@ -97,6 +107,7 @@ export function createProcessor(options: ProcessorOptions): ResourceProcessor {
   return {
     reset() {
       states.clear();
+      usesLookups.clear();
     },
     async process(resource, processOptions = {}) {
       const { signal } = processOptions;
@@ -122,6 +133,7 @@ export function createProcessor(options: ProcessorOptions): ResourceProcessor {
         processOptions.skipUnchanged &&
         state &&
         !state.reloadPending &&
+        !usesLookups.has(resource.file) &&
         state.valuesKey === valuesKey &&
         state.templateVersion === cached.version
       ) {
@@ -129,7 +141,7 @@ export function createProcessor(options: ProcessorOptions): ResourceProcessor {
         return 'skipped';
       }
       logger.debug(`Compiling source template ${resource.src}`);
-      const output = await render(keys, cached.template);
+      const output = await render(keys, cached.template, resource.file);
 
       let { uid, gid } = resource;
       if ((uid === undefined && resource.owner) || (gid === undefined && resource.group)) {

@@ -103,7 +103,7 @@ test('parseUint64 accepts what strconv.ParseUint(s, 0, 64) accepts', () => {
   assert.equal(parseUint64('017'), 15n);
   assert.equal(parseUint64('0b1_01'), 5n);
   assert.equal(parseUint64('-1'), undefined);
-  assert.equal(parseUint64('1_0'), undefined);
+  assert.equal(parseUint64('1_0'), 10n); // Go's base 0 takes Go literal underscores
 });
 
 test('decodeBase64Strict rejects what Go StdEncoding rejects', () => {

@@ -37,6 +37,10 @@ test('formatGoDuration prints like Duration.String', () => {
     [90e9, '1m30s'],
     [86400e9, '24h0m0s'],
     [-10e9, '-10s'],
+    [3600e9 * 1000 + 7, '1000h0m0.000000007s'],
+    [1.9, '1ns'], // a Go Duration is whole nanoseconds
   ];
   for (const [input, want] of cases) assert.equal(formatGoDuration(input), want, String(input));
+  assert.equal(formatGoDuration(-(2n ** 63n)), '-2562047h47m16.854775808s');
+  assert.equal(formatGoDuration(1_500_000n), '1.5ms');
 });

@@ -1,7 +1,13 @@
-/** goQuote (Go's strconv.Quote / %q, byte-correct), goQuoteRune, isPrintRune and formatRuneU. */
+/** goQuote (Go's strconv.Quote / %q, byte-correct), goQuoteRune, isPrintRune, formatRuneU, ParseBool. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatRuneU, goQuote, goQuoteRune, isPrintRune } from '../../src/go/strconv.js';
+import {
+  formatRuneU,
+  goQuote,
+  goQuoteRune,
+  isPrintRune,
+  parseGoBool,
+} from '../../src/go/strconv.js';
 
 test('goQuote matches Go %q', () => {
   const table: [string | Uint8Array, string][] = [
@@ -37,4 +43,12 @@ test('goQuoteRune, isPrintRune and formatRuneU match Go', () => {
   assert.equal(isPrintRune(0xe9), true);
   assert.equal(formatRuneU('#'), "U+0023 '#'");
   assert.equal(formatRuneU('\n'), 'U+000A');
+});
+
+test('parseGoBool accepts exactly what strconv.ParseBool accepts', () => {
+  for (const t of ['1', 't', 'T', 'TRUE', 'true', 'True']) assert.equal(parseGoBool(t), true, t);
+  for (const f of ['0', 'f', 'F', 'FALSE', 'false', 'False'])
+    assert.equal(parseGoBool(f), false, f);
+  for (const bad of ['', 'yes', 'tRUE', ' true', '2'])
+    assert.equal(parseGoBool(bad), undefined, bad);
 });

@@ -1,14 +1,14 @@
 /**
  * Test helper: runs a real single-member `/usr/bin/etcd` (3.4) on free loopback ports with a
  * per-test data dir, waits until `/health` answers, and kills it after the test. Also exports the
- * child-server plumbing (free ports, start/stop a server process) that ./redis.ts reuses.
+ * child-server plumbing (start/stop a server process) that ./redis.ts reuses.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import type { TestContext } from 'node:test';
 import { Agent, fetch } from 'undici';
+import { freePort } from './free-port.js';
 import { tempDir } from './temp-dir.js';
 import { waitFor } from './wait-for.js';
 
@@ -25,20 +25,42 @@ export interface RunningEtcd {
   post(path: string, body: unknown, token?: string): Promise<Record<string, unknown>>;
 }
 
-// Child-server plumbing, shared with ./redis.ts.
-
-/** freePort asks the kernel for a free port on 127.0.0.1 (briefly bound, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
+/** EtcdMemberOptions name a single-member etcd cluster's member and its URLs. */
+export interface EtcdMemberOptions {
+  readonly name: string;
+  readonly dataDir: string;
+  /** The client URL (listen and advertise). */
+  readonly url: string;
+  /** The peer URL (listen, advertise and the one-member initial cluster). */
+  readonly peer: string;
 }
+
+/** etcdMemberArgs are the etcd flags of a new single-member cluster (shared with the benches). */
+export function etcdMemberArgs(options: EtcdMemberOptions): string[] {
+  const { name, dataDir, url, peer } = options;
+  return [
+    '--name',
+    name,
+    '--data-dir',
+    dataDir,
+    '--listen-client-urls',
+    url,
+    '--advertise-client-urls',
+    url,
+    '--listen-peer-urls',
+    peer,
+    '--initial-advertise-peer-urls',
+    peer,
+    '--initial-cluster',
+    `${name}=${peer}`,
+    '--initial-cluster-state',
+    'new',
+    '--logger',
+    'zap',
+  ];
+}
+
+// Child-server plumbing, shared with ./redis.ts.
 
 /** ChildServer is a started server process. */
 export interface ChildServer {
@@ -164,26 +186,9 @@ export async function startEtcd(
         t,
         '/usr/bin/etcd',
         [
-          '--name',
-          'test',
-          '--data-dir',
-          `${dir}/data-${attempt}`,
-          '--listen-client-urls',
-          url,
-          '--advertise-client-urls',
-          url,
-          '--listen-peer-urls',
-          peer,
-          '--initial-advertise-peer-urls',
-          peer,
-          '--initial-cluster',
-          `test=${peer}`,
-          '--initial-cluster-state',
-          'new',
+          ...etcdMemberArgs({ name: 'test', dataDir: `${dir}/data-${attempt}`, url, peer }),
           '--log-level',
           'info',
-          '--logger',
-          'zap',
           ...tlsArgs,
         ],
         /serving client traffic|ready to serve client requests/,

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { startChildServer, freePort } from './etcd.js';
+import { startChildServer } from './etcd.js';
+import { freePort } from './free-port.js';
 import { tempDir } from './temp-dir.js';
 
 /** RunningRedis is a started redis-server. */

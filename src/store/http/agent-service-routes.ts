@@ -17,7 +17,7 @@ import {
   type RouteResult,
   type ServiceDiscovery,
 } from './catalog-routes.js';
-import { parseGoBool } from './health-routes.js';
+import { parseGoBool } from '../../go/strconv.js';
 import { sendStoreError } from './store-errors.js';
 
 function ok(ctx: RequestContext): void {

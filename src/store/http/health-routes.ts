@@ -5,6 +5,7 @@
  */
 import { checkJson, healthEntryJson } from '../catalog/shapes.js';
 import { isCheckStatus } from '../catalog/types.js';
+import { parseGoBool } from '../../go/strconv.js';
 import type { RequestContext } from './context.js';
 import { has, param, sendText } from './context.js';
 import {
@@ -16,13 +17,6 @@ import {
 } from './catalog-routes.js';
 
 const prefix = '/v1/health/';
-
-/** parseGoBool is Go's strconv.ParseBool; undefined when invalid. */
-export function parseGoBool(text: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
-  return undefined;
-}
 
 /** handleHealth serves /v1/health/*; false for paths it does not know. */
 export function handleHealth(ctx: RequestContext, sd: ServiceDiscovery): RouteResult {

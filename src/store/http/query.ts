@@ -3,6 +3,7 @@
  * value, presence matters even without a value) and `Values.Encode` (sorted keys, `QueryEscape`),
  * which Consul echoes in its `Conflicting flags:` error.
  */
+import { parseGoInt } from '../../go/strconv.js';
 
 /** QueryParams maps each parameter name to its values in request order. */
 export type QueryParams = Map<string, string[]>;
@@ -56,11 +57,10 @@ export function encodeQuery(params: QueryParams): string {
   return parts.join('&');
 }
 
-/** parseUint64 is Go's strconv.ParseUint(text, 10, 64); undefined on a syntax or range error. */
+/** parseUint64 is Go's strconv.ParseUint(text, 10, 64) (Consul's `?index=`); undefined on error. */
 export function parseUint64(text: string): bigint | undefined {
-  if (!/^\d+$/.test(text)) return undefined;
-  const n = BigInt(text);
-  return n > 0xffff_ffff_ffff_ffffn ? undefined : n;
+  const r = parseGoInt(text, 64, false, 10);
+  return r.ok ? r.value : undefined;
 }
 
 /** goParseUintError renders the error text of Go's strconv.ParseUint for `text`. */

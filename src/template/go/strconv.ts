@@ -2,7 +2,7 @@
  * Go's strconv pieces the template engine needs: unquoting string and character
  * literals, and parsing number literals the way text/template's parser does.
  */
-import { goQuote } from '../../go/strconv.js';
+import { goQuote, parseGoInt } from '../../go/strconv.js';
 
 /** SyntaxError text of strconv (`invalid syntax`). */
 const INVALID = 'invalid syntax';
@@ -99,51 +99,6 @@ export interface NumberLiteral {
   readonly float: number;
 }
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const UINT64_MAX = 2n ** 64n - 1n;
-
-/** parseGoInteger is strconv.ParseInt/ParseUint with base 0; undefined when invalid. */
-function parseGoInteger(text: string): bigint | undefined {
-  let s = text;
-  let neg = false;
-  if (s[0] === '+' || s[0] === '-') {
-    neg = s[0] === '-';
-    s = s.slice(1);
-  }
-  let base = 10;
-  let digits = s;
-  let prefixed = false;
-  if (/^0[xX]/.test(s)) {
-    base = 16;
-    digits = s.slice(2);
-    prefixed = true;
-  } else if (/^0[oO]/.test(s)) {
-    base = 8;
-    digits = s.slice(2);
-    prefixed = true;
-  } else if (/^0[bB]/.test(s)) {
-    base = 2;
-    digits = s.slice(2);
-    prefixed = true;
-  } else if (s.length > 1 && s[0] === '0') {
-    base = 8;
-    digits = s.slice(1);
-    prefixed = true;
-  }
-  if (digits.includes('_')) {
-    // Underscores only between digits, or right after a base prefix.
-    const check = (prefixed ? '0' : '') + digits;
-    if (!/^[0-9a-zA-Z]+(_[0-9a-zA-Z]+)*$/.test(check)) return undefined;
-    digits = digits.replaceAll('_', '');
-  }
-  const valid = { 2: /^[01]+$/, 8: /^[0-7]+$/, 10: /^[0-9]+$/, 16: /^[0-9a-fA-F]+$/ }[base];
-  if (digits.length === 0 || valid === undefined || !valid.test(digits)) return undefined;
-  const prefix = { 2: '0b', 8: '0o', 10: '', 16: '0x' }[base] ?? '';
-  const v = BigInt(prefix + digits);
-  return neg ? -v : v;
-}
-
 /** parseGoFloat is strconv.ParseFloat(s, 64); undefined on syntax or range errors. */
 function parseGoFloat(text: string): number | undefined {
   let s = text;
@@ -187,10 +142,13 @@ export function parseNumberLiteral(text: string, isChar: boolean): NumberLiteral
       return { isInt: false, isUint: false, isFloat: false, isComplex: true, int: 0, float: f };
     }
   }
-  const u = text[0] === '-' || text[0] === '+' ? undefined : parseGoInteger(text);
-  const isUint = u !== undefined && u >= 0n && u <= UINT64_MAX;
-  const i = parseGoInteger(text);
-  const isInt = i !== undefined && i >= INT64_MIN && i <= INT64_MAX;
+  // text/template's parser tries strconv.ParseUint(s, 0, 64) and strconv.ParseInt(s, 0, 64).
+  const uint = parseGoInt(text, 64, false);
+  const u = uint.ok ? uint.value : undefined;
+  const isUint = uint.ok;
+  const int = parseGoInt(text, 64, true);
+  const i = int.ok ? int.value : undefined;
+  const isInt = int.ok;
   if (isInt) {
     const n = Number(i);
     return {
