@@ -110,7 +110,8 @@ test('close rejects parked waiters with STORE_CLOSED', async () => {
   await assert.rejects(p, (e) => isConfdError(e, ErrorCode.STORE_CLOSED));
 });
 
-test('10,000 waiters on one key are all resolved within 250 ms of the write', async (t) => {
+// The speed goal (the last of 10,000 answered within 250 ms) lives in bench/blocking.bench.ts.
+test('10,000 waiters on one key are all resolved by one write; unrelated waiters stay parked', async (t) => {
   const s = await devStore(t);
   const ac = new AbortController();
   t.after(() => ac.abort());
@@ -124,12 +125,9 @@ test('10,000 waiters on one key are all resolved within 250 ms of the write', as
   const others = Array.from({ length: 1000 }, (_, i) =>
     s.waitForChange({ kind: 'key', key: `cold/${i}` }, ac.signal).catch(() => undefined),
   );
-  const start = performance.now();
   await s.kvSet('hot', b('x'));
   await Promise.all(all);
-  const elapsed = performance.now() - start;
   assert.equal(done, n);
-  assert.ok(elapsed < 250, `took ${elapsed.toFixed(1)} ms`);
   assert.equal(s.stats().waiters, 1000);
   ac.abort();
   await Promise.all(others);

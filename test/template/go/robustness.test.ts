@@ -152,18 +152,9 @@ function keysFor(n: number): Map<string, string> {
   return keys;
 }
 
-/** bestOf returns the fastest mean time (ms) of `rounds` batches of `reps` renders. */
-function bestOf(render: () => void, rounds: number, reps: number): number {
-  let best = Infinity;
-  for (let r = 0; r < rounds; r++) {
-    const start = performance.now();
-    for (let i = 0; i < reps; i++) render();
-    best = Math.min(best, (performance.now() - start) / reps);
-  }
-  return best;
-}
-
-test('the iteration template renders within 1.5x of handlebars on 1,000 and 10,000 keys', () => {
+// The speed goal (Go engine within 1.5x of handlebars) lives in bench/template-engines.bench.ts;
+// here both engines must agree on the output over the same large data set.
+test('the iteration template renders the same in both engines on 1,000 and 10,000 keys', () => {
   const go = goTemplateEngine.compile(
     '{{range gets "/upstream/*"}}server {{.Value}};\n{{end}}',
     'iteration.tmpl',
@@ -172,35 +163,10 @@ test('the iteration template renders within 1.5x of handlebars on 1,000 and 10,0
     '{{#each (gets "/upstream/*")}}server {{this.Value}};\n{{/each}}',
     'iteration.tmpl',
   );
-  for (const [n, reps] of [
-    [1000, 10],
-    [10000, 2],
-  ] as const) {
+  for (const n of [1000, 10000]) {
     const ctx: RenderContext = { keys: keysFor(n), env: {}, now: () => 0 };
-    assert.equal(go.render(ctx).output, hb.render(ctx).output);
-    // Warm both up, then interleave measurements so machine load hits both alike. The machine
-    // is shared, so a slow sample is measured again (up to three attempts) before failing.
-    bestOf(() => go.render(ctx), 2, reps);
-    bestOf(() => hb.render(ctx), 2, reps);
-    let goBest = Infinity;
-    let hbBest = Infinity;
-    for (let attempt = 0; attempt < 3 && !(goBest <= hbBest * 1.5); attempt++) {
-      goBest = Infinity;
-      hbBest = Infinity;
-      for (let round = 0; round < 8; round++) {
-        goBest = Math.min(
-          goBest,
-          bestOf(() => go.render(ctx), 1, reps),
-        );
-        hbBest = Math.min(
-          hbBest,
-          bestOf(() => hb.render(ctx), 1, reps),
-        );
-      }
-    }
-    assert.ok(
-      goBest <= hbBest * 1.5,
-      `${n} keys: go ${goBest.toFixed(2)} ms vs handlebars ${hbBest.toFixed(2)} ms`,
-    );
+    const output = go.render(ctx).output;
+    assert.equal(output.split('\n').length, n + 1);
+    assert.equal(output, hb.render(ctx).output);
   }
 });
