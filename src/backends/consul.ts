@@ -5,14 +5,18 @@
  *   other non-200 answers give `Unexpected response code: <code> (<body>)` as consul/api does.
  * - watchPrefix: a blocking query `GET /v1/kv/<prefix>?index=<n>&recurse=&wait=<w>` resolving to
  *   the `X-Consul-Index` of the answer (see {@link nextWaitIndex} for the index rules).
+ * - getServices / watchServices: the `service`, `services` and `nodes` template lookups over
+ *   `/v1/health/service/<name>` and `/v1/catalog/{services,nodes}` (see consul-services.ts).
  * - Only the first `-node` is used, as in confd.
  */
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { abortError, ConfdError, ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { ServiceLookupRequest } from '../template/types.js';
 import { throwIfAborted } from './abort.js';
 import { confdKeyOf, consulKeyOf, coveringPrefixes, nextWaitIndex } from './consul-keys.js';
+import { mapServicesAnswer, servicesPath } from './consul-services.js';
 import { unreachableError } from './http-error.js';
 import { loadTlsFiles } from './tls-files.js';
 import type { TlsFiles } from './tls-files.js';
@@ -48,6 +52,14 @@ interface ConsulKvEntry {
 interface ConsulListResult {
   entries: ConsulKvEntry[];
   index: number;
+}
+
+/** Answer is one raw HTTP answer and its `X-Consul-Index`. */
+interface Answer {
+  status: number;
+  text: string;
+  index: number;
+  url: URL;
 }
 
 /** DefaultConsulWaitMs is the blocking-query wait we send: Consul's default query time (5 min). */
@@ -155,6 +167,27 @@ class ConsulBackend implements Backend {
     return nextWaitIndex(index, waitIndex);
   }
 
+  async getServices(request: ServiceLookupRequest, signal?: AbortSignal): Promise<unknown[]> {
+    throwIfAborted(signal);
+    const { path, query } = servicesPath(request);
+    const answer = await this.#get(`${path}?${query.join('&')}`, signal, false);
+    return mapServicesAnswer(request, this.#parse(answer));
+  }
+
+  async watchServices(
+    request: ServiceLookupRequest,
+    options: { waitIndex: number; signal: AbortSignal },
+  ): Promise<number> {
+    const { waitIndex, signal } = options;
+    throwIfAborted(signal);
+    const { path, query } = servicesPath(request);
+    // waitIndex 0 is a plain read, as for watchPrefix; the same index rules apply.
+    if (waitIndex > 0) query.push(`index=${waitIndex}`, `wait=${formatGoDuration(this.#waitMs)}`);
+    const answer = await this.#get(`${path}?${query.join('&')}`, signal, waitIndex > 0);
+    this.#parse(answer);
+    return nextWaitIndex(answer.index, waitIndex);
+  }
+
   /** #list performs one `GET /v1/kv/<prefix>?<query>` and decodes the answer. */
   async #list(
     prefix: string,
@@ -162,8 +195,31 @@ class ConsulBackend implements Backend {
     signal: AbortSignal | undefined,
     blocking = false,
   ): Promise<ConsulListResult> {
-    if (this.#closing) throw new ConfdError(ErrorCode.ABORTED, 'consul backend is closed');
     const path = `/v1/kv/${escapeKeyPath(prefix)}?${query}`;
+    const answer = await this.#get(path, signal, blocking);
+    const { index } = answer;
+    if (answer.status === 404) return { entries: [], index };
+    const parsed = this.#parse(answer);
+    const url = answer.url;
+    if (!Array.isArray(parsed)) {
+      throw new ConfdError(
+        ErrorCode.BACKEND_RESPONSE,
+        `unexpected answer from GET "${url.href}": not a JSON array`,
+      );
+    }
+    const entries: ConsulKvEntry[] = [];
+    for (const item of parsed as unknown[]) {
+      const entry = item as { Key?: unknown; Value?: unknown } | null;
+      if (typeof entry?.Key !== 'string') continue;
+      entries.push({ Key: entry.Key, Value: typeof entry.Value === 'string' ? entry.Value : null });
+    }
+    this.#logger?.debug(`consul: GET ${path} -> ${entries.length} keys, index ${index}`);
+    return { entries, index };
+  }
+
+  /** #get performs one GET of `path` (with query) and reads the whole answer. */
+  async #get(path: string, signal: AbortSignal | undefined, blocking: boolean): Promise<Answer> {
+    if (this.#closing) throw new ConfdError(ErrorCode.ABORTED, 'consul backend is closed');
     const url = new URL(path, this.#origin);
     // Consul adds up to wait/16 of jitter to a blocking query: the client timeout must exceed it.
     const timeout = blocking ? this.#waitMs + Math.ceil(this.#waitMs / 16) + 5000 : 60_000;
@@ -189,37 +245,26 @@ class ConsulBackend implements Backend {
       throw unreachableError('GET', url, err);
     }
     const index = Number(response.headers['x-consul-index'] ?? 0);
-    if (response.statusCode === 404) return { entries: [], index };
-    if (response.statusCode !== 200) {
+    return { status: response.statusCode, text, index, url };
+  }
+
+  /** #parse rejects a non-200 answer as consul/api does and decodes the JSON body. */
+  #parse(answer: Answer): unknown {
+    if (answer.status !== 200) {
       throw new ConfdError(
         ErrorCode.BACKEND_RESPONSE,
-        `Unexpected response code: ${response.statusCode} (${text.trim()})`,
+        `Unexpected response code: ${answer.status} (${answer.text.trim()})`,
       );
     }
-    let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      return JSON.parse(answer.text) as unknown;
     } catch (err) {
       throw new ConfdError(
         ErrorCode.BACKEND_RESPONSE,
-        `invalid JSON from GET "${url.href}": ${(err as Error).message}`,
+        `invalid JSON from GET "${answer.url.href}": ${(err as Error).message}`,
         { cause: err },
       );
     }
-    if (!Array.isArray(parsed)) {
-      throw new ConfdError(
-        ErrorCode.BACKEND_RESPONSE,
-        `unexpected answer from GET "${url.href}": not a JSON array`,
-      );
-    }
-    const entries: ConsulKvEntry[] = [];
-    for (const item of parsed as unknown[]) {
-      const entry = item as { Key?: unknown; Value?: unknown } | null;
-      if (typeof entry?.Key !== 'string') continue;
-      entries.push({ Key: entry.Key, Value: typeof entry.Value === 'string' ? entry.Value : null });
-    }
-    this.#logger?.debug(`consul: GET ${path} -> ${entries.length} keys, index ${index}`);
-    return { entries, index };
   }
 
   close(): Promise<void> {
