@@ -1,0 +1,261 @@
+/**
+ * Service health flip latency of the daemon in `-watch` mode with its embedded store: 1,000
+ * services x 5 instances registered with TTL checks; one `web` instance's check failed or passed,
+ * time from the check call's HTTP answer to the rendered upstream file changing, p50/p99 (issue 5).
+ */
+import { spawn } from 'node:child_process';
+import { watch } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+import { freePort } from '../test/helpers/free-port.js';
+import { infoFigure, verdict } from './harness/report.js';
+import type { Bench, BenchContext, Figure } from './harness/types.js';
+
+const INSTANCES = 5;
+/** Issue 5's target for the embedded store. */
+const P99_LIMIT_MS = 25;
+/**
+ * Pause after each rendered flip before the next one: the watcher keeps at least 100 ms between
+ * two blocking rounds of one subscription (issue 3), so a flip inside that window would measure
+ * the rate limit, not the render path.
+ */
+const GAP_MS = 110;
+/** A flip not rendered within this many ms counts as lost (and as this many ms). */
+const TIMEOUT_MS = 2_000;
+/** Requests in flight while registering. */
+const IN_FLIGHT = 32;
+
+async function call(pool: Pool, path: string, body?: unknown): Promise<void> {
+  const res = await pool.request({
+    path,
+    method: 'PUT',
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`PUT ${path}: ${res.statusCode} ${text}`);
+}
+
+/** inParallel runs `work(i)` for i in [0, count) with at most `limit` in flight. */
+async function inParallel(
+  count: number,
+  limit: number,
+  work: (i: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) await work(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+}
+
+/** timeUntil resolves with ms from `start()`'s answer to `target` satisfying `done`. */
+async function timeUntil(
+  target: string,
+  start: () => Promise<void>,
+  done: (text: string) => boolean,
+  timeoutMs: number,
+): Promise<number> {
+  const dir = join(target, '..');
+  const base = target.slice(dir.length + 1);
+  let seenAt = Number.NaN;
+  let checking = false;
+  let again = false;
+  let resolveSeen: () => void = () => {};
+  const seen = new Promise<void>((resolve) => (resolveSeen = resolve));
+  // One read at a time; an event during a read triggers one more read afterwards.
+  const check = async (): Promise<void> => {
+    if (!Number.isNaN(seenAt)) return;
+    if (checking) {
+      again = true;
+      return;
+    }
+    checking = true;
+    try {
+      do {
+        again = false;
+        const at = performance.now();
+        const text = await readFile(target, 'utf8').catch(() => undefined);
+        if (text !== undefined && done(text)) {
+          seenAt = at;
+          resolveSeen();
+          return;
+        }
+      } while (again);
+    } finally {
+      checking = false;
+    }
+  };
+  const watcher = watch(dir, (_event, filename) => {
+    if (filename === base) void check();
+  });
+  const timer = setTimeout(resolveSeen, timeoutMs);
+  let answeredAt: number;
+  try {
+    await start();
+    answeredAt = performance.now();
+    await check();
+    await seen;
+  } finally {
+    clearTimeout(timer);
+    watcher.close();
+  }
+  if (Number.isNaN(seenAt)) throw new Error(`upstream file not changed within ${timeoutMs} ms`);
+  return Math.max(0, seenAt - answeredAt);
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+const bench: Bench = {
+  name: 'service-flip',
+  description:
+    'one web instance health flip -> upstream file re-rendered (confd -watch, embedded store), p50/p99',
+  async run(ctx: BenchContext): Promise<Figure[]> {
+    const services = ctx.quick ? 100 : 1000;
+    const flips = ctx.quick ? 30 : 200;
+    const dir = join(ctx.workDir, 'daemon');
+    await mkdir(join(dir, 'conf.d'), { recursive: true });
+    await mkdir(join(dir, 'templates'));
+    await mkdir(join(dir, 'out'));
+    const target = join(dir, 'out', 'upstream.conf');
+    await writeFile(
+      join(dir, 'conf.d', 'upstream.toml'),
+      `[template]\nsrc = "upstream.tmpl"\ndest = ${JSON.stringify(target)}\nkeys = ["/upstream"]\n`,
+    );
+    await writeFile(
+      join(dir, 'templates', 'upstream.tmpl'),
+      '{{range service "web"}}server {{.Address}}:{{.Port}};\n{{end}}',
+    );
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [
+        join(ctx.repoRoot, 'bin', 'confd'),
+        '-confdir',
+        dir,
+        '-config-file',
+        '/nonexistent/confd.toml',
+        '-watch',
+        '-store-addr',
+        `127.0.0.1:${port}`,
+        '-log-level',
+        'warn',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+    });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return stopping;
+    };
+    ctx.defer(stop);
+    const pool = new Pool(`http://127.0.0.1:${port}`, {
+      connections: IN_FLIGHT,
+      keepAliveTimeout: 60_000,
+    });
+    ctx.defer(() => pool.close());
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const res = await pool.request({ path: '/v1/catalog/services', method: 'GET' });
+        await res.body.text();
+        break;
+      } catch (err) {
+        if (Date.now() > deadline || ctx.signal.aborted) {
+          throw new Error(`store not answering: ${stderr.slice(-1000)}`, { cause: err });
+        }
+        await sleep(100);
+      }
+    }
+
+    // Service 0 is `web`; instance j of service s listens on 10.<s>.<j>.1:<8000 + j>.
+    const name = (s: number): string => (s === 0 ? 'web' : `svc-${s}`);
+    const id = (s: number, j: number): string => `${name(s)}-${j}`;
+    const line = (s: number, j: number): string =>
+      `server 10.${s >> 8}.${s & 255}.${j + 1}:${8000 + j};`;
+    const total = services * INSTANCES;
+    const registerStart = performance.now();
+    await inParallel(total, IN_FLIGHT, (i) => {
+      const s = Math.floor(i / INSTANCES);
+      const j = i % INSTANCES;
+      return call(pool, '/v1/agent/service/register', {
+        Name: name(s),
+        ID: id(s, j),
+        Address: `10.${s >> 8}.${s & 255}.${j + 1}`,
+        Port: 8000 + j,
+        Check: { TTL: '1h' },
+      });
+    });
+    // The web instances' checks last, so the initial render waits for everything before it.
+    await inParallel(total, IN_FLIGHT, (i) => {
+      const k = total - 1 - i;
+      return call(
+        pool,
+        `/v1/agent/check/pass/service:${id(Math.floor(k / INSTANCES), k % INSTANCES)}`,
+      );
+    });
+    const registerMs = performance.now() - registerStart;
+    ctx.log(`${total} instances registered and passing in ${(registerMs / 1000).toFixed(1)} s`);
+    const allWeb = (text: string): boolean =>
+      Array.from({ length: INSTANCES }, (_, j) => line(0, j)).every((l) => text.includes(l));
+    await timeUntil(target, async () => {}, allWeb, 30_000);
+
+    const samples: number[] = [];
+    let lost = 0;
+    for (let i = 0; i < flips && !ctx.signal.aborted; i++) {
+      await sleep(GAP_MS);
+      // Even flips fail instance j, odd ones pass it again.
+      const j = Math.floor(i / 2) % INSTANCES;
+      const failing = i % 2 === 0;
+      const path = `/v1/agent/check/${failing ? 'fail' : 'pass'}/service:${id(0, j)}`;
+      try {
+        samples.push(
+          await timeUntil(
+            target,
+            () => call(pool, path),
+            (text) => text.includes(line(0, j)) !== failing,
+            TIMEOUT_MS,
+          ),
+        );
+      } catch (err) {
+        ctx.log(`flip ${i}: ${err instanceof Error ? err.message : String(err)}`);
+        samples.push(TIMEOUT_MS);
+        lost++;
+      }
+    }
+    await stop();
+    samples.sort((a, b) => a - b);
+    const p99 = percentile(samples, 99);
+    return [
+      infoFigure(
+        `service-flip p50: ${percentile(samples, 50).toFixed(2)} ms (${services} services x ${INSTANCES})`,
+      ),
+      {
+        ok: p99 <= P99_LIMIT_MS,
+        line: `service-flip p99: ${p99.toFixed(2)} ms (target <= ${P99_LIMIT_MS} ms) ${verdict(p99 <= P99_LIMIT_MS)}`,
+      },
+      infoFigure(
+        `service-flip: ${samples.length} flips, max ${percentile(samples, 100).toFixed(2)} ms, ` +
+          `${lost} not seen within ${TIMEOUT_MS} ms; ${total} instances registered+passed in ` +
+          `${(registerMs / 1000).toFixed(1)} s`,
+      ),
+    ];
+  },
+};
+
+export default bench;
