@@ -7,7 +7,7 @@ import { ByteReader, ByteWriter } from './bytes.js';
 import type { Command, KvSetMode, SessionRecord, TxnOpRecord } from './commands.js';
 import type { LogRecord } from './durable-log.js';
 import { isCatalogCommand, type CatalogCommand } from './catalog/types.js';
-import type { TxnKvVerb } from './types.js';
+import { TXN_KV_VERBS, type TxnKvVerb } from './types.js';
 
 const TYPE = {
   'kv-set': 1,
@@ -23,21 +23,7 @@ const TYPE = {
 } as const;
 
 const MODES: readonly KvSetMode[] = ['set', 'cas', 'acquire', 'release'];
-const VERBS: readonly TxnKvVerb[] = [
-  'set',
-  'cas',
-  'lock',
-  'unlock',
-  'get',
-  'get-or-empty',
-  'get-tree',
-  'check-index',
-  'check-session',
-  'check-not-exists',
-  'delete',
-  'delete-tree',
-  'delete-cas',
-];
+const VERBS: readonly TxnKvVerb[] = TXN_KV_VERBS;
 
 function writeValue(w: ByteWriter, value: string | null): void {
   if (value === null) w.u8(0);

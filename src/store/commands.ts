@@ -5,7 +5,7 @@
  * carried inside it, so that applying the same log always yields the same state.
  */
 import type { CatalogCommand } from './catalog/types.js';
-import type { Session, TxnKvVerb } from './types.js';
+import { TXN_KV_VERBS, type Session, type TxnKvVerb } from './types.js';
 
 /** KvSetMode says which PUT /v1/kv flavour a {@link KvSetCommand} is. */
 export type KvSetMode = 'set' | 'cas' | 'acquire' | 'release';
@@ -95,18 +95,4 @@ export const TXN_READ_VERBS: ReadonlySet<TxnKvVerb> = new Set<TxnKvVerb>([
 ]);
 
 /** TXN_VERBS lists every valid KV transaction verb. */
-export const TXN_VERBS: ReadonlySet<TxnKvVerb> = new Set<TxnKvVerb>([
-  'set',
-  'cas',
-  'lock',
-  'unlock',
-  'get',
-  'get-or-empty',
-  'get-tree',
-  'check-index',
-  'check-session',
-  'check-not-exists',
-  'delete',
-  'delete-tree',
-  'delete-cas',
-]);
+export const TXN_VERBS: ReadonlySet<TxnKvVerb> = new Set<TxnKvVerb>(TXN_KV_VERBS);

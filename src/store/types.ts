@@ -69,20 +69,28 @@ export interface KvDeleteOptions {
 }
 
 /** TxnKvVerb lists Consul's KV transaction verbs. */
-export type TxnKvVerb =
-  | 'set'
-  | 'cas'
-  | 'lock'
-  | 'unlock'
-  | 'get'
-  | 'get-or-empty'
-  | 'get-tree'
-  | 'check-index'
-  | 'check-session'
-  | 'check-not-exists'
-  | 'delete'
-  | 'delete-tree'
-  | 'delete-cas';
+/**
+ * TXN_KV_VERBS lists Consul's KV transaction verbs. The order is part of the log's binary
+ * encoding (a verb is stored as its position): append only.
+ */
+export const TXN_KV_VERBS = [
+  'set',
+  'cas',
+  'lock',
+  'unlock',
+  'get',
+  'get-or-empty',
+  'get-tree',
+  'check-index',
+  'check-session',
+  'check-not-exists',
+  'delete',
+  'delete-tree',
+  'delete-cas',
+] as const;
+
+/** TxnKvVerb is one of {@link TXN_KV_VERBS}. */
+export type TxnKvVerb = (typeof TXN_KV_VERBS)[number];
 
 /** TxnKvOp is one KV operation of PUT /v1/txn. */
 export interface TxnKvOp {

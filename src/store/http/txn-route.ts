@@ -3,7 +3,7 @@
  * 200 `{"Results":[...],"Errors":null}`, 409 `{"Results":null,"Errors":[...]}` on rollback, 413 for
  * too many operations or too large values, 400 `Failed to parse body: ...` for undecodable bodies.
  */
-import type { TxnKvOp, TxnKvVerb } from '../types.js';
+import { TXN_KV_VERBS, type TxnKvOp, type TxnKvVerb } from '../types.js';
 import type { RequestContext } from './context.js';
 import { sendJson, sendText } from './context.js';
 import { checkDatacenter } from './blocking.js';
@@ -11,21 +11,7 @@ import { readBody } from './body.js';
 import { dirEntry } from './shapes.js';
 import { sendStoreError } from './store-errors.js';
 
-const verbs: ReadonlySet<string> = new Set<TxnKvVerb>([
-  'set',
-  'cas',
-  'lock',
-  'unlock',
-  'get',
-  'get-or-empty',
-  'get-tree',
-  'check-index',
-  'check-session',
-  'check-not-exists',
-  'delete',
-  'delete-tree',
-  'delete-cas',
-]);
+const verbs: ReadonlySet<string> = new Set<string>(TXN_KV_VERBS);
 const readVerbs: ReadonlySet<string> = new Set([
   'get',
   'get-or-empty',
