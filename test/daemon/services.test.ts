@@ -86,6 +86,8 @@ test('embedded store: service lookups render healthy instances', async (t) => {
   const before = await reloads();
 
   // A health flip alone (no key change) re-renders the upstream and runs reload_cmd.
+  const renders = () => confd.lines().filter((l) => /Target config .*up\.conf/.test(l)).length;
+  const rendersAtFlip = renders();
   await put(base, '/v1/agent/check/fail/service:web-1');
   await eventually(async () => !(await read()).includes('web-1'), { what: 'the flip' }).catch(
     (err: unknown) => {
@@ -94,9 +96,10 @@ test('embedded store: service lookups render healthy instances', async (t) => {
   );
   assert.equal(await read(), 'upstream web {\n  server 10.0.0.1:8082; # web-2\n}\n# v2\n');
   await eventually(async () => (await reloads()) > before, { what: 'reload_cmd' });
+  // "out of sync" and, once reload_cmd is done, "has been updated": wait for both lines.
+  await eventually(() => renders() >= rendersAtFlip + 2, { what: 'the flip log lines' });
 
   // An unrelated service does not re-render the resource.
-  const renders = () => confd.lines().filter((l) => /Target config .*up\.conf/.test(l)).length;
   const lineCount = confd.lines().length;
   const rendersBefore = renders();
   await put(base, '/v1/agent/service/register', { Name: 'db', ID: 'db-1', Port: 5432 });
