@@ -5,14 +5,14 @@
  * against our own agent.
  */
 import { spawn } from 'node:child_process';
-import { watch } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { freePort } from '../test/helpers/free-port.js';
 import { startBenchAgent } from './harness/agent.js';
 import { infoFigure, limitFigure } from './harness/report.js';
+import { timeUntilFile } from './harness/file-watch.js';
 import type { Bench, BenchContext, Figure } from './harness/types.js';
 
 /**
@@ -101,62 +101,13 @@ async function measureChange(
   value: string,
   timeoutMs: number,
 ): Promise<{ ms: number; beforeAck: boolean }> {
-  const dir = join(target, '..');
-  const base = target.slice(dir.length + 1);
-  let seenAt = Number.NaN;
-  let checking = false;
-  let again = false;
-  let done: () => void = () => {};
-  const seen = new Promise<void>((resolve) => (done = resolve));
-  // One read at a time; an event arriving during a read triggers one more read afterwards, so a
-  // rename that lands while the old content is being read is never missed.
-  const check = async (): Promise<void> => {
-    if (!Number.isNaN(seenAt)) return;
-    if (checking) {
-      again = true;
-      return;
-    }
-    checking = true;
-    try {
-      do {
-        again = false;
-        const at = performance.now();
-        try {
-          if ((await readFile(target, 'utf8')) === value) {
-            seenAt = at;
-            done();
-            return;
-          }
-        } catch {
-          // Not there yet.
-        }
-      } while (again);
-    } finally {
-      checking = false;
-    }
-  };
-  const watcher = watch(dir, (_event, filename) => {
-    if (filename === base) void check();
-  });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    done();
-  }, timeoutMs);
-  let ackAt: number;
-  try {
-    await putValue(pool, value);
-    ackAt = performance.now();
-    await check();
-    await seen;
-  } finally {
-    clearTimeout(timer);
-    watcher.close();
-  }
-  if (timedOut || Number.isNaN(seenAt)) {
-    throw new Error(`target not updated to ${value} in ${timeoutMs} ms`);
-  }
-  return { ms: Math.max(0, seenAt - ackAt), beforeAck: seenAt <= ackAt };
+  const { ms, beforeAnswer } = await timeUntilFile(
+    target,
+    () => putValue(pool, value),
+    (text) => text === value,
+    timeoutMs,
+  );
+  return { ms, beforeAck: beforeAnswer };
 }
 
 /** waitReady retries the first PUT until the store answers, then waits for the first render. */

@@ -4,13 +4,13 @@
  * time from the check call's HTTP answer to the rendered upstream file changing, p50/p99 (issue 5).
  */
 import { spawn } from 'node:child_process';
-import { watch } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { freePort } from '../test/helpers/free-port.js';
 import { infoFigure, verdict } from './harness/report.js';
+import { timeUntilFile } from './harness/file-watch.js';
 import type { Bench, BenchContext, Figure } from './harness/types.js';
 
 const INSTANCES = 5;
@@ -48,61 +48,6 @@ async function inParallel(
     while (next < count) await work(next++);
   };
   await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
-}
-
-/** timeUntil resolves with ms from `start()`'s answer to `target` satisfying `done`. */
-async function timeUntil(
-  target: string,
-  start: () => Promise<void>,
-  done: (text: string) => boolean,
-  timeoutMs: number,
-): Promise<number> {
-  const dir = join(target, '..');
-  const base = target.slice(dir.length + 1);
-  let seenAt = Number.NaN;
-  let checking = false;
-  let again = false;
-  let resolveSeen: () => void = () => {};
-  const seen = new Promise<void>((resolve) => (resolveSeen = resolve));
-  // One read at a time; an event during a read triggers one more read afterwards.
-  const check = async (): Promise<void> => {
-    if (!Number.isNaN(seenAt)) return;
-    if (checking) {
-      again = true;
-      return;
-    }
-    checking = true;
-    try {
-      do {
-        again = false;
-        const at = performance.now();
-        const text = await readFile(target, 'utf8').catch(() => undefined);
-        if (text !== undefined && done(text)) {
-          seenAt = at;
-          resolveSeen();
-          return;
-        }
-      } while (again);
-    } finally {
-      checking = false;
-    }
-  };
-  const watcher = watch(dir, (_event, filename) => {
-    if (filename === base) void check();
-  });
-  const timer = setTimeout(resolveSeen, timeoutMs);
-  let answeredAt: number;
-  try {
-    await start();
-    answeredAt = performance.now();
-    await check();
-    await seen;
-  } finally {
-    clearTimeout(timer);
-    watcher.close();
-  }
-  if (Number.isNaN(seenAt)) throw new Error(`upstream file not changed within ${timeoutMs} ms`);
-  return Math.max(0, seenAt - answeredAt);
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -213,7 +158,7 @@ const bench: Bench = {
     ctx.log(`${total} instances registered and passing in ${(registerMs / 1000).toFixed(1)} s`);
     const allWeb = (text: string): boolean =>
       Array.from({ length: INSTANCES }, (_, j) => line(0, j)).every((l) => text.includes(l));
-    await timeUntil(target, async () => {}, allWeb, 30_000);
+    await timeUntilFile(target, () => Promise.resolve(), allWeb, 30_000);
 
     const samples: number[] = [];
     let lost = 0;
@@ -225,12 +170,14 @@ const bench: Bench = {
       const path = `/v1/agent/check/${failing ? 'fail' : 'pass'}/service:${id(0, j)}`;
       try {
         samples.push(
-          await timeUntil(
-            target,
-            () => call(pool, path),
-            (text) => text.includes(line(0, j)) !== failing,
-            TIMEOUT_MS,
-          ),
+          (
+            await timeUntilFile(
+              target,
+              () => call(pool, path),
+              (text) => text.includes(line(0, j)) !== failing,
+              TIMEOUT_MS,
+            )
+          ).ms,
         );
       } catch (err) {
         ctx.log(`flip ${i}: ${err instanceof Error ? err.message : String(err)}`);

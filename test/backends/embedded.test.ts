@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { isConfdError, ErrorCode } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { createStore } from '../../src/store/store.js';
 import type { Store } from '../../src/store/types.js';
 import { createBackend } from '../../src/backends/index.js';
 import { createEmbeddedBackend } from '../../src/backends/embedded.js';
+import { assertWatchStopsOnAbortAndClose } from './watch-contract.js';
 
 const sorted = (m: Map<string, string>) => Object.fromEntries([...m].sort());
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -68,26 +68,5 @@ test('embedded watchPrefix wakes on writes under the prefix only', async (t) => 
 test('embedded watchPrefix rejects with ABORTED on abort and on close', async (t) => {
   const store = await seededStore(t);
   const backend = createEmbeddedBackend({ store });
-  const controller = new AbortController();
-  const first = await backend.watchPrefix('/', {
-    keys: [],
-    waitIndex: 0,
-    signal: controller.signal,
-  });
-  const pending = backend.watchPrefix('/', {
-    keys: [],
-    waitIndex: first,
-    signal: controller.signal,
-  });
-  controller.abort();
-  await assert.rejects(pending, (err) => isConfdError(err, ErrorCode.ABORTED));
-  const parked = backend.watchPrefix('/', {
-    keys: [],
-    waitIndex: first,
-    signal: AbortSignal.timeout(5000),
-  });
-  const rejected = assert.rejects(parked, (err) => isConfdError(err, ErrorCode.ABORTED));
-  await backend.close();
-  await backend.close();
-  await rejected;
+  await assertWatchStopsOnAbortAndClose(backend);
 });

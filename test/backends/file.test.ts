@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { isConfdError, ErrorCode } from '../../src/errors.js';
 import { createFileBackend } from '../../src/backends/file.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { assertWatchStopsOnAbortAndClose } from './watch-contract.js';
 
 const sorted = (m: Map<string, string>) => Object.fromEntries([...m].sort());
 
@@ -120,27 +121,5 @@ test('file watchPrefix rejects with ABORTED on abort and after close', async (t)
   const dir = await tempDir(t);
   await writeFile(join(dir, 'a.yml'), 'a: 1\n');
   const backend = createFileBackend({ files: [dir] });
-  const controller = new AbortController();
-  const first = await backend.watchPrefix('/', {
-    keys: [],
-    waitIndex: 0,
-    signal: controller.signal,
-  });
-  const pending = backend.watchPrefix('/', {
-    keys: [],
-    waitIndex: first,
-    signal: controller.signal,
-  });
-  controller.abort();
-  await assert.rejects(pending, (err) => isConfdError(err, ErrorCode.ABORTED));
-
-  const parked = backend.watchPrefix('/', {
-    keys: [],
-    waitIndex: first,
-    signal: AbortSignal.timeout(5000),
-  });
-  const rejected = assert.rejects(parked, (err) => isConfdError(err, ErrorCode.ABORTED));
-  await backend.close();
-  await backend.close();
-  await rejected;
+  await assertWatchStopsOnAbortAndClose(backend);
 });

@@ -7,6 +7,7 @@ import { createRedisBackend } from '../../src/backends/redis.js';
 import type { Backend } from '../../src/backends/types.js';
 import { startRedis } from '../helpers/redis.js';
 import type { RunningRedis } from '../helpers/redis.js';
+import { assertWatchStopsOnAbortAndClose } from './watch-contract.js';
 
 const sorted = (m: Map<string, string>) => Object.fromEntries([...m].sort());
 
@@ -135,28 +136,7 @@ test('redis watchPrefix wakes on a SET under the prefix, not elsewhere', async (
 test('redis watchPrefix rejects with ABORTED on abort and on close', async (t) => {
   const server = await startRedis(t);
   const backend = createRedisBackend({ nodes: [server.node] });
-  const controller = new AbortController();
-  const first = await backend.watchPrefix('/', {
-    keys: [],
-    waitIndex: 0,
-    signal: controller.signal,
-  });
-  const pending = backend.watchPrefix('/', {
-    keys: [],
-    waitIndex: first,
-    signal: controller.signal,
-  });
-  controller.abort();
-  await assert.rejects(pending, (err) => isConfdError(err, ErrorCode.ABORTED));
-  const parked = backend.watchPrefix('/', {
-    keys: [],
-    waitIndex: first,
-    signal: AbortSignal.timeout(5000),
-  });
-  const rejected = assert.rejects(parked, (err) => isConfdError(err, ErrorCode.ABORTED));
-  await backend.close();
-  await backend.close();
-  await rejected;
+  await assertWatchStopsOnAbortAndClose(backend);
 });
 
 test('redis recovers after the server restarts: errors, then a fresh index', async (t) => {
