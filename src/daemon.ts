@@ -32,6 +32,8 @@ import type { Quiescence } from './watcher/quiescence.js';
 import { createQuiescence } from './watcher/quiescence.js';
 import type { SerialRunner } from './watcher/runner.js';
 import { createSerialRunner } from './watcher/runner.js';
+import type { ServiceWatches } from './watcher/service-watches.js';
+import { createServiceWatches } from './watcher/service-watches.js';
 import type { Subscriptions } from './watcher/subscriptions.js';
 import { startSubscriptions } from './watcher/subscriptions.js';
 import type { CompileFn, TemplateCache } from './watcher/template-cache.js';
@@ -162,8 +164,8 @@ class ConfdDaemon implements Daemon {
   /** Teardown steps, run in reverse order. */
   readonly #closers: (() => Promise<void>)[] = [];
   #backend: Backend | undefined;
-  /** Catalog lookup id → the resources whose templates use it (watched in -watch). */
-  readonly #serviceWatches = new Map<string, Set<string>>();
+  /** The catalog lookups templates use, watched in -watch. */
+  #serviceWatches: ServiceWatches | undefined;
   #processor: ResourceProcessor | undefined;
   #templates: TemplateCache | undefined;
   #runner: SerialRunner | undefined;
@@ -281,7 +283,6 @@ class ConfdDaemon implements Daemon {
     return undefined;
   }
 
-  /** #openBackend opens the configured backend; for `embedded`, the store and its HTTP API. */
   /**
    * Resolves a render's lookups: DNS ones through the system resolver, catalog ones (`service`,
    * `services`, `nodes`) through the backend, which must be consul or embedded.
@@ -309,49 +310,12 @@ class ConfdDaemon implements Daemon {
         );
       }
       resolved.set(id, await backend.getServices(request));
-      if (this.#config.watch && !this.#config.onetime) this.#watchService(id, request, resource);
+      this.#serviceWatches?.use(id, request, resource);
     }
     return resolved;
   }
 
-  /**
-   * Remembers that `resource` renders from a catalog lookup and, the first time the lookup is
-   * seen, starts a blocking loop on it that re-renders every resource using it when it changes
-   * (a change to another service does not wake it).
-   */
-  #watchService(id: string, request: ServiceLookupRequest, resource: string): void {
-    const known = this.#serviceWatches.get(id);
-    if (known) {
-      known.add(resource);
-      return;
-    }
-    const backend = this.#backend;
-    if (backend?.watchServices === undefined) return;
-    const resources = new Set([resource]);
-    this.#serviceWatches.set(id, resources);
-    const signal = this.#stop.signal;
-    void (async () => {
-      let index = 0;
-      while (!signal.aborted) {
-        let next: number;
-        try {
-          next = await backend.watchServices!(request, { waitIndex: index, signal });
-        } catch (err) {
-          if (signal.aborted || isConfdError(err, ErrorCode.ABORTED)) return;
-          this.#logger.error(`Watching ${id}: ${errorMessage(err)}`);
-          await new Promise((r) => setTimeout(r, 1000));
-          continue;
-        }
-        const changed = index !== 0 && next !== index;
-        index = next;
-        const runner = this.#runner;
-        if (!changed || !runner) continue;
-        this.#logger.debug(`Catalog lookup ${id} changed; re-rendering`);
-        for (const r of resources) void runner.schedule(r);
-      }
-    })();
-  }
-
+  /** #openBackend opens the configured backend; for `embedded`, the store and its HTTP API. */
   async #openBackend(nodes: readonly string[]): Promise<Backend> {
     const config = this.#config;
     if (config.backend !== 'embedded') {
@@ -514,6 +478,16 @@ class ConfdDaemon implements Daemon {
       retry.timer = setTimeout(() => void runner.schedule(id), retry.backoff.next());
     });
     this.#runner = runner;
+    if (this.#backend?.watchServices) {
+      const watches = createServiceWatches({
+        backend: this.#backend,
+        logger: this.#logger,
+        onChange: (id) => void runner.schedule(id),
+        signal: this.#stop.signal,
+      });
+      this.#serviceWatches = watches;
+      this.#closers.push(() => Promise.resolve(watches.close()));
+    }
     const wait = this.#config.wait;
     if (wait) {
       this.#quiescence = createQuiescence({
@@ -592,6 +566,7 @@ class ConfdDaemon implements Daemon {
     if (this.#config.watch && !this.#config.onetime) {
       await this.#subscriptions?.close();
       if (this.#stop.signal.aborted) return false;
+      this.#serviceWatches?.retain(new Set(resources.map((r) => r.file)));
       this.#watch(resources);
     } else {
       this.#triggerInterval?.();

@@ -31,7 +31,7 @@ test('embedded store: service lookups render healthy instances', async (t) => {
         src: 'up.tmpl',
         dest: join(dir, 'out', 'up.conf'),
         keys: ['/app'],
-        reload_cmd: `echo reload >> ${join(dir, 'reloads')}`,
+        reload_cmd: `cat ${join(dir, 'out', 'up.conf')} >> ${join(dir, 'reloads')}`,
       }),
       template: { name: 'up.tmpl', text: template },
     },
@@ -75,48 +75,58 @@ test('embedded store: service lookups render healthy instances', async (t) => {
   await put(base, '/v1/agent/check/pass/service:web-2');
   // A key change re-renders the resource, which looks the services up again.
   await fetch(`${base}/v1/kv/app/v`, { method: 'PUT', body: '2' });
-  await eventually(async () => (await read()).endsWith('# v2\n'), { what: 'the re-render' });
-  assert.equal(
-    await read(),
-    'upstream web {\n  server 10.0.0.1:8081; # web-1\n  server 10.0.0.1:8082; # web-2\n}\n# v2\n',
-    'both passing instances, sorted',
-  );
-  const reloads = async () =>
-    (await readFile(join(dir, 'reloads'), 'utf8').catch(() => '')).split('\n').length - 1;
-  const before = await reloads();
+  const both =
+    'upstream web {\n  server 10.0.0.1:8081; # web-1\n  server 10.0.0.1:8082; # web-2\n}\n# v2\n';
+  // reload_cmd appends what it reloaded, so a reload is matched to the render that ran it.
+  const reloaded = () => readFile(join(dir, 'reloads'), 'utf8').catch(() => '');
+  await eventually(async () => (await reloaded()).endsWith(both), { what: 'the re-render' });
+  assert.equal(await read(), both, 'both passing instances, sorted');
 
   // A health flip alone (no key change) re-renders the upstream and runs reload_cmd.
-  const renders = () => confd.lines().filter((l) => /Target config .*up\.conf/.test(l)).length;
-  const rendersAtFlip = renders();
+  const flipped = 'upstream web {\n  server 10.0.0.1:8082; # web-2\n}\n# v2\n';
   await put(base, '/v1/agent/check/fail/service:web-1');
-  await eventually(async () => !(await read()).includes('web-1'), { what: 'the flip' }).catch(
+  await eventually(async () => (await reloaded()).endsWith(flipped), { what: 'the flip' }).catch(
     (err: unknown) => {
       throw new Error(confd.lines().slice(-40).join('\n'), { cause: err });
     },
   );
-  assert.equal(await read(), 'upstream web {\n  server 10.0.0.1:8082; # web-2\n}\n# v2\n');
-  await eventually(async () => (await reloads()) > before, { what: 'reload_cmd' });
-  // "out of sync" and, once reload_cmd is done, "has been updated": wait for both lines.
-  await eventually(() => renders() >= rendersAtFlip + 2, { what: 'the flip log lines' });
+  assert.equal(await read(), flipped);
+  // "has been updated" is logged once reload_cmd is done: wait for the flip's line too.
+  const updatedLine = /Target config \S*up\.conf has been updated/;
+  const reloads = async () => (await reloaded()).split('upstream web {').length - 1;
+  await eventually(
+    async () => confd.lines().filter((l) => updatedLine.test(l)).length === (await reloads()),
+    { what: "the flip's log line" },
+  );
 
-  // An unrelated service does not re-render the resource.
+  // An unrelated service does not wake the web lookup, so the resource is not re-rendered. Late
+  // rounds of earlier web changes may still render it (in sync): they carry web's older indexes.
   const lineCount = confd.lines().length;
-  const rendersBefore = renders();
+  const reloadsBefore = await reloads();
   await put(base, '/v1/agent/service/register', { Name: 'db', ID: 'db-1', Port: 5432 });
   // A blocking query on web at its current index times out: nothing web-related changed, and the
   // daemon had that long to (wrongly) re-render.
   const head = await fetch(`${base}/v1/health/service/web`);
   await head.arrayBuffer();
-  const webIndex = head.headers.get('x-consul-index') ?? '1';
+  const webIndex = Number(head.headers.get('x-consul-index'));
   const blocked = await fetch(`${base}/v1/health/service/web?index=${webIndex}&wait=300ms`);
   await blocked.arrayBuffer();
-  assert.equal(blocked.headers.get('x-consul-index'), webIndex);
-  assert.equal(renders(), rendersBefore);
-  assert.ok(
-    !confd
-      .lines()
-      .slice(lineCount)
-      .some((l) => l.includes('up.conf')),
+  assert.equal(Number(blocked.headers.get('x-consul-index')), webIndex);
+  const wakes = confd
+    .lines()
+    .map((l) => /Catalog lookup (\S+) changed at index (\d+)/.exec(l))
+    .filter((m) => m !== null);
+  assert.ok(wakes.length > 0, 'the web lookup woke for the earlier web changes');
+  for (const [line, id, index] of wakes) {
+    assert.ok(Number(index) <= webIndex, `woken by a change beyond web's index: ${line}`);
+    assert.match(id, /web/);
+  }
+  const later = confd.lines().slice(lineCount);
+  assert.deepEqual(
+    later.filter((l) => /up\.conf (out of sync|has been updated)/.test(l)),
+    [],
+    'no change to up.conf',
   );
+  assert.equal(await reloads(), reloadsBefore, 'no reload');
   assert.equal(await confd.stop(), 0);
 });
