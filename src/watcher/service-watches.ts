@@ -8,6 +8,7 @@ import { ErrorCode, errorMessage, isConfdError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Backend } from '../backends/types.js';
 import type { ServiceLookupRequest } from '../template/types.js';
+import type { BackoffOptions } from './backoff.js';
 import { createBackoff, pause } from './backoff.js';
 
 /** ServiceWatchesOptions configures {@link createServiceWatches}. */
@@ -18,6 +19,8 @@ export interface ServiceWatchesOptions {
   onChange: (resource: string) => void;
   /** Stops every loop. */
   signal: AbortSignal;
+  /** Delays between failed rounds. Default 250 ms doubling up to 20 s. */
+  backoff?: BackoffOptions;
 }
 
 /** ServiceWatches tracks which resources use which catalog lookups. */
@@ -52,7 +55,7 @@ export function createServiceWatches(options: ServiceWatchesOptions): ServiceWat
     const watchServices = backend.watchServices;
     if (watchServices === undefined) return;
     const signal = AbortSignal.any([options.signal, watch.stop.signal]);
-    const backoff = createBackoff({ baseMs: 250, maxMs: 20_000 });
+    const backoff = createBackoff(options.backoff ?? { baseMs: 250, maxMs: 20_000 });
     let index = 0;
     while (!signal.aborted) {
       let next: number;
