@@ -3,7 +3,7 @@
  * members with the output layout of `consul catalog ...` and `consul members`.
  */
 import { errorMessage } from '../errors.js';
-import { agentClient, columnize, type AgentClient } from './discovery-common.js';
+import { columnize, withAgentClient, type AgentClient } from './discovery-common.js';
 import { parseCommand, type CommandSpec } from './kv-common.js';
 import type { CommandIo } from './io.js';
 
@@ -69,11 +69,13 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   }
   const flags = parseCommand(rest, spec, io);
   if (typeof flags === 'number') return flags;
-  try {
-    io.stdout(await list(name, agentClient(flags, io), (f) => flags.bool(f)));
-    return 0;
-  } catch (err) {
-    io.stderr(`Error listing ${name}: ${errorMessage(err)}\n`);
-    return 1;
-  }
+  return withAgentClient(flags, io, async (client) => {
+    try {
+      io.stdout(await list(name, client, (f) => flags.bool(f)));
+      return 0;
+    } catch (err) {
+      io.stderr(`Error listing ${name}: ${errorMessage(err)}\n`);
+      return 1;
+    }
+  });
 }

@@ -1,29 +1,18 @@
 /**
- * A small Consul HTTP client for the CLI commands (`confd kv ...`), on undici. It sends the same
- * requests as the Go client `github.com/hashicorp/consul/api` that `consul kv` uses, and reports
- * failures with the Go client's texts (`Unexpected response code: 404 (...)`, `Get "http://...":
- * dial tcp ...: connect: connection refused`) so the CLI prints what `consul kv` prints.
+ * A small Consul KV client for the CLI commands (`confd kv ...`), on {@link ConsulTransport}. It
+ * sends the same requests as the Go client `github.com/hashicorp/consul/api` that `consul kv`
+ * uses, and reports failures with the Go client's texts (`Unexpected response code: 404 (...)`)
+ * so the CLI prints what `consul kv` prints.
  */
-import { Agent, type Dispatcher } from 'undici';
 import { ConfdError, ErrorCode } from '../errors.js';
+import {
+  createConsulTransport,
+  goEscapePath,
+  type ConsulHttpOptions,
+  type HttpReply,
+} from './consul-transport.js';
 
-/** ConsulHttpOptions configure {@link createConsulHttpClient}. */
-export interface ConsulHttpOptions {
-  /** `host:port`, `http://host:port`, `https://host:port` or `unix:///path/to.sock`. */
-  readonly address: string;
-  /** Sent as `X-Consul-Token` when not empty. */
-  readonly token?: string;
-  /** Sent as `?dc=` when not empty. */
-  readonly datacenter?: string;
-  /** Adds `?stale` to reads. */
-  readonly stale?: boolean;
-  /** Force https even for a bare `host:port` (`CONSUL_HTTP_SSL`). */
-  readonly https?: boolean;
-  /** The undici dispatcher to use; by default the client owns a short-keep-alive Agent. */
-  readonly dispatcher?: Dispatcher;
-  /** Aborts in-flight requests. */
-  readonly signal?: AbortSignal;
-}
+export type { ConsulHttpOptions } from './consul-transport.js';
 
 /** KvPair is one KV entry as the Consul API returns it (Go's `api.KVPair`). */
 export interface KvPair {
@@ -68,88 +57,17 @@ export interface ConsulHttpClient {
   close(): Promise<void>;
 }
 
-interface Endpoint {
-  readonly origin: string;
-  /** The authority Go prints in its URLs (host:port, or the socket path). */
-  readonly display: string;
-  readonly socketPath?: string;
-}
-
-/**
- * parseConsulAddress splits a Consul address the way the Go client does (`http://`, `https://`,
- * `unix://` prefixes, else a bare `host:port`). Throws `CFD_ERR_CONFIG_FLAG` for another scheme
- * with Go's text `Unknown protocol scheme: <s>`.
- */
-export function parseConsulAddress(address: string, https = false): Endpoint {
-  const sep = address.indexOf('://');
-  let scheme = https ? 'https' : 'http';
-  let rest = address;
-  if (sep !== -1) {
-    const given = address.slice(0, sep);
-    rest = address.slice(sep + 3);
-    if (given === 'unix') {
-      return { origin: 'http://localhost', display: rest, socketPath: rest };
-    }
-    if (given === 'https') scheme = 'https';
-    else if (given !== 'http') {
-      throw new ConfdError(ErrorCode.CONFIG_FLAG, `Unknown protocol scheme: ${given}`);
-    }
-  }
-  rest = rest.replace(/\/+$/, '');
-  return { origin: `${scheme}://${rest}`, display: `${scheme}://${rest}` };
-}
-
 /** createConsulHttpClient builds a {@link ConsulHttpClient} for one agent address. */
 export function createConsulHttpClient(options: ConsulHttpOptions): ConsulHttpClient {
-  const endpoint = parseConsulAddress(options.address, options.https);
-  const ownsDispatcher = options.dispatcher === undefined;
-  const dispatcher =
-    options.dispatcher ??
-    new Agent({
-      keepAliveTimeout: 10,
-      keepAliveMaxTimeout: 10,
-      ...(endpoint.socketPath !== undefined
-        ? { connect: { socketPath: endpoint.socketPath } }
-        : {}),
-    });
-  let closed = false;
+  const transport = createConsulTransport(options);
 
-  async function send(
+  function send(
     method: 'GET' | 'PUT' | 'DELETE',
     key: string,
     params: Record<string, string>,
     body?: Uint8Array,
-  ): Promise<{ status: number; body: Buffer }> {
-    const query: Record<string, string> = { ...params };
-    if (options.datacenter) query.dc = options.datacenter;
-    if (options.stale && method === 'GET') query.stale = '';
-    const path = goEscapePath(`/v1/kv/${key}`);
-    const search = goEncodeQuery(query);
-    const pathAndQuery = `${path}${search ? `?${search}` : ''}`;
-    const shown = `${endpoint.display}${path}${search ? `?${search}` : ''}`;
-    const headers: Record<string, string> = {};
-    if (options.token) headers['x-consul-token'] = options.token;
-    if (body !== undefined) headers['content-type'] = 'application/octet-stream';
-    try {
-      // dispatcher.request sends the path as given (a URL object would drop "." segments).
-      const res = await dispatcher.request({
-        origin: endpoint.origin,
-        path: pathAndQuery,
-        method,
-        headers,
-        body: body === undefined ? null : Buffer.from(body.buffer, body.byteOffset, body.length),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      const bytes = Buffer.from(await res.body.arrayBuffer());
-      return { status: res.statusCode, body: bytes };
-    } catch (err) {
-      const op = method[0] + method.slice(1).toLowerCase();
-      throw new ConfdError(
-        ErrorCode.BACKEND_UNREACHABLE,
-        `${op} ${JSON.stringify(shown)}: ${goDialError(err, endpoint)}`,
-        { cause: err },
-      );
-    }
+  ): Promise<HttpReply> {
+    return transport.send(method, goEscapePath(`/v1/kv/${key}`), params, body);
   }
 
   function statusError(status: number, body: Buffer): ConfdError {
@@ -226,11 +144,7 @@ export function createConsulHttpClient(options: ConsulHttpOptions): ConsulHttpCl
       if (opts.cas !== undefined) params.cas = opts.cas.toString();
       return write('DELETE', key, params);
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      if (ownsDispatcher) await dispatcher.close();
-    },
+    close: () => transport.close(),
   };
 }
 
@@ -287,72 +201,4 @@ function toBigInt(value: unknown): bigint {
 
 function toNumber(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
-}
-
-/** goDialError renders a connection failure as Go's net package would describe it. */
-function goDialError(err: unknown, endpoint: Endpoint): string {
-  let e = err as { code?: unknown; address?: unknown; port?: unknown; message?: unknown };
-  if (err instanceof AggregateError && err.errors.length > 0) {
-    e = err.errors[err.errors.length - 1] as typeof e;
-  }
-  const code = typeof e.code === 'string' ? e.code : '';
-  const url = endpoint.socketPath === undefined ? new URL(endpoint.origin) : undefined;
-  const port = typeof e.port === 'number' ? String(e.port) : (url?.port ?? '');
-  let dial = `dial tcp ${url?.host ?? ''}`;
-  if (endpoint.socketPath !== undefined) dial = `dial unix ${endpoint.socketPath}`;
-  else if (typeof e.address === 'string') {
-    dial = `dial tcp ${e.address.includes(':') ? `[${e.address}]` : e.address}:${port}`;
-  }
-  switch (code) {
-    case 'ECONNREFUSED':
-      return `${dial}: connect: connection refused`;
-    case 'ENOENT':
-      return `${dial}: connect: no such file or directory`;
-    case 'EHOSTUNREACH':
-      return `${dial}: connect: no route to host`;
-    case 'ENETUNREACH':
-      return `${dial}: connect: network is unreachable`;
-    case 'ETIMEDOUT':
-    case 'UND_ERR_CONNECT_TIMEOUT':
-      return `${dial}: i/o timeout`;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `dial tcp: lookup ${url?.hostname ?? ''}: no such host`;
-    case 'ECONNRESET':
-    case 'UND_ERR_SOCKET':
-    case 'UND_ERR_CLOSED':
-      return 'EOF';
-    default:
-      return typeof e.message === 'string' ? e.message : String(err);
-  }
-}
-
-const PATH_SAFE = /[A-Za-z0-9\-_.~$&+,/:;=@]/;
-const QUERY_SAFE = /[A-Za-z0-9\-_.~]/;
-
-function percentEncode(text: string, safe: RegExp, spaceAsPlus: boolean): string {
-  let out = '';
-  for (const byte of Buffer.from(text, 'utf8')) {
-    const ch = String.fromCharCode(byte);
-    if (byte < 0x80 && safe.test(ch)) out += ch;
-    else if (spaceAsPlus && byte === 0x20) out += '+';
-    else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
-/** goEscapePath escapes a URL path as Go's `url.URL.EscapedPath` does. */
-export function goEscapePath(path: string): string {
-  return percentEncode(path, PATH_SAFE, false);
-}
-
-/** goEncodeQuery encodes parameters as Go's `url.Values.Encode` does (sorted by key). */
-export function goEncodeQuery(params: Readonly<Record<string, string>>): string {
-  return Object.keys(params)
-    .sort()
-    .map(
-      (k) =>
-        `${percentEncode(k, QUERY_SAFE, true)}=${percentEncode(params[k] ?? '', QUERY_SAFE, true)}`,
-    )
-    .join('&');
 }

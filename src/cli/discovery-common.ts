@@ -1,12 +1,11 @@
 /**
  * What `confd catalog`, `confd services` and `confd members` share: a small JSON client of the
- * agent's HTTP API built from the HTTP flags and environment, and Consul's column layout
- * (`columnize` with two-space glue, last column unpadded).
+ * agent's HTTP API built from the HTTP flags and environment (TLS included, as `confd kv`), and
+ * Consul's column layout (`columnize` with two-space glue, last column unpadded).
  */
-import { request } from 'undici';
-import { ConfdError, ErrorCode, errorMessage } from '../errors.js';
-import { parseConsulAddress } from './consul-http.js';
-import { DEFAULT_HTTP_ADDR } from './kv-common.js';
+import { ConfdError, ErrorCode, isConfdError } from '../errors.js';
+import { createConsulTransport } from './consul-transport.js';
+import { resolveHttpOptions } from './http-flags.js';
 import type { ParsedFlags } from './kv-flags.js';
 import type { CommandIo } from './io.js';
 
@@ -14,37 +13,28 @@ import type { CommandIo } from './io.js';
 export interface AgentClient {
   get(path: string): Promise<unknown>;
   put(path: string, body?: unknown): Promise<void>;
+  /** close releases the client's connections; idempotent. */
+  close(): Promise<void>;
 }
 
-/** agentClient builds an {@link AgentClient} from `-http-addr`/`-token` or CONSUL_HTTP_*. */
-export function agentClient(flags: ParsedFlags, io: CommandIo): AgentClient {
-  const address = flags.set.has('http-addr')
-    ? flags.string('http-addr')
-    : io.env.CONSUL_HTTP_ADDR || DEFAULT_HTTP_ADDR;
-  const token = flags.set.has('token') ? flags.string('token') : (io.env.CONSUL_HTTP_TOKEN ?? '');
-  const ssl = /^(1|t|true)$/i.test(io.env.CONSUL_HTTP_SSL ?? '');
-  const endpoint = parseConsulAddress(address, ssl);
-  const dc = flags.string('datacenter');
-  const send = async (method: 'GET' | 'PUT', path: string, body?: unknown) => {
-    const url = new URL(endpoint.origin + path);
-    if (dc !== '') url.searchParams.set('dc', dc);
-    const headers: Record<string, string> = {};
-    if (token !== '') headers['x-consul-token'] = token;
-    let res;
-    try {
-      res = await request(url, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (err) {
-      throw new ConfdError(ErrorCode.BACKEND_UNREACHABLE, errorMessage(err), { cause: err });
-    }
-    const text = await res.body.text();
-    if (res.statusCode !== 200) {
+/**
+ * openAgentClient builds an {@link AgentClient} from the HTTP flags and CONSUL_* environment.
+ * Throws `CFD_ERR_CONFIG_FLAG` for a bad address, token file or TLS file.
+ */
+export async function openAgentClient(flags: ParsedFlags, io: CommandIo): Promise<AgentClient> {
+  const transport = createConsulTransport(await resolveHttpOptions(flags, io.env));
+  const send = async (method: 'GET' | 'PUT', path: string, body?: unknown): Promise<string> => {
+    const res = await transport.send(
+      method,
+      path,
+      {},
+      body === undefined ? undefined : JSON.stringify(body),
+    );
+    const text = res.body.toString('utf8');
+    if (res.status !== 200) {
       throw new ConfdError(
         ErrorCode.BACKEND_RESPONSE,
-        `Unexpected response code: ${res.statusCode} (${text})`,
+        `Unexpected response code: ${res.status} (${text.trim()})`,
       );
     }
     return text;
@@ -63,7 +53,32 @@ export function agentClient(flags: ParsedFlags, io: CommandIo): AgentClient {
     async put(path, body) {
       await send('PUT', path, body);
     },
+    close: () => transport.close(),
   };
+}
+
+/**
+ * withAgentClient opens the client (printing `Error connecting to Consul agent: ...` and
+ * returning 1 for a bad setup, as the Consul CLI does), runs `use` and always closes it.
+ */
+export async function withAgentClient(
+  flags: ParsedFlags,
+  io: CommandIo,
+  use: (client: AgentClient) => Promise<number>,
+): Promise<number> {
+  let client: AgentClient;
+  try {
+    client = await openAgentClient(flags, io);
+  } catch (err) {
+    if (!isConfdError(err)) throw err;
+    io.stderr(`Error connecting to Consul agent: ${err.message}\n`);
+    return 1;
+  }
+  try {
+    return await use(client);
+  } finally {
+    await client.close();
+  }
 }
 
 /** columnize lays rows out as Consul's CLI does: columns padded, joined by two spaces. */

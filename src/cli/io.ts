@@ -1,6 +1,7 @@
 /** CommandIo is how a CLI command talks to the outside world; injected so tests can capture it. */
 export interface CommandIo {
-  readonly stdout: (text: string) => void;
+  /** Writes to standard output: text as UTF-8, bytes exactly (`kv get` prints binary values). */
+  readonly stdout: (data: string | Uint8Array) => void;
   readonly stderr: (text: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** argv[0] as confd prints it in log lines. */
@@ -11,7 +12,7 @@ export interface CommandIo {
 /** processIo binds CommandIo to the real process. */
 export function processIo(): CommandIo {
   return {
-    stdout: (text) => process.stdout.write(text),
+    stdout: (data) => process.stdout.write(data),
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     argv0: process.argv[1] ?? 'confd',

@@ -7,6 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { ConfdError, ErrorCode, errorMessage, isConfdError } from '../errors.js';
 import { decodeBase64Std } from '../go/base64.js';
 import { createConsulHttpClient, type ConsulHttpClient } from './consul-http.js';
+import { goFileError } from './go-file-error.js';
+import { httpFlags, resolveHttpOptions } from './http-flags.js';
 import {
   formatFlagDefaults,
   HelpRequested,
@@ -16,44 +18,7 @@ import {
 } from './kv-flags.js';
 import type { CommandIo } from './io.js';
 
-/** DEFAULT_HTTP_ADDR is where the Consul CLI looks for an agent without flag or env. */
-export const DEFAULT_HTTP_ADDR = '127.0.0.1:8500';
-
-/** httpFlags are Consul's client and server HTTP flags accepted by every kv subcommand. */
-export const httpFlags: FlagSpecs = {
-  'http-addr': {
-    kind: 'string',
-    usage:
-      'The address and port of the Consul HTTP agent. The value can be an IP address or DNS ' +
-      'address, but it must also include the port. This can also be specified via the ' +
-      'CONSUL_HTTP_ADDR environment variable. The default value is http://127.0.0.1:8500.',
-  },
-  token: {
-    kind: 'string',
-    usage:
-      'ACL token to use in the request. This can also be specified via the CONSUL_HTTP_TOKEN ' +
-      'environment variable. If unspecified, the query will default to the token of the Consul ' +
-      'agent at the HTTP address.',
-  },
-  'token-file': {
-    kind: 'string',
-    usage:
-      'File containing the ACL token to use in the request instead of one specified via the ' +
-      '-token argument or CONSUL_HTTP_TOKEN environment variable. This can also be specified ' +
-      'via the CONSUL_HTTP_TOKEN_FILE environment variable.',
-  },
-  datacenter: {
-    kind: 'string',
-    usage:
-      'Name of the datacenter to query. If unspecified, this will default to the datacenter of the queried agent.',
-  },
-  stale: {
-    kind: 'bool',
-    usage:
-      'Permit any Consul server (non-leader) to respond to this request. This allows for lower ' +
-      'latency and higher throughput, but can result in stale data. The default value is false.',
-  },
-};
+export { DEFAULT_HTTP_ADDR, httpFlags } from './http-flags.js';
 
 /** CommandSpec describes one kv subcommand for parsing and help. */
 export interface CommandSpec {
@@ -93,52 +58,11 @@ export function parseCommand(
 
 /**
  * openClient builds the Consul client from the HTTP flags and, when a flag is absent, the
- * environment (`CONSUL_HTTP_ADDR`, `CONSUL_HTTP_TOKEN`, `CONSUL_HTTP_TOKEN_FILE`,
- * `CONSUL_HTTP_SSL`), as Consul's CLI does. Throws `CFD_ERR_CONFIG_FLAG` for a bad address or an
- * unreadable token file.
+ * environment, as Consul's CLI does (see `http-flags.ts`). Throws `CFD_ERR_CONFIG_FLAG` for a bad
+ * address, an unreadable token file or bad TLS files.
  */
 export async function openClient(flags: ParsedFlags, io: CommandIo): Promise<ConsulHttpClient> {
-  const env = io.env;
-  const address = flags.set.has('http-addr')
-    ? flags.string('http-addr')
-    : env.CONSUL_HTTP_ADDR || DEFAULT_HTTP_ADDR;
-  let token = flags.set.has('token') ? flags.string('token') : (env.CONSUL_HTTP_TOKEN ?? '');
-  const tokenFile = flags.set.has('token-file')
-    ? flags.string('token-file')
-    : (env.CONSUL_HTTP_TOKEN_FILE ?? '');
-  if (tokenFile !== '') {
-    // As the Go client: a non-empty token file wins over -token and CONSUL_HTTP_TOKEN.
-    try {
-      token = (await readFile(tokenFile, 'utf8')).trim() || token;
-    } catch (err) {
-      throw new ConfdError(
-        ErrorCode.CONFIG_FLAG,
-        `Error loading token file: ${goFileError('open', tokenFile, err)}`,
-        { cause: err },
-      );
-    }
-  }
-  const ssl = /^(1|t|true)$/i.test(env.CONSUL_HTTP_SSL ?? '');
-  return createConsulHttpClient({
-    address,
-    token,
-    datacenter: flags.string('datacenter'),
-    stale: flags.bool('stale'),
-    https: ssl,
-  });
-}
-
-/** goFileError renders a file-system error as Go's `*PathError` does (`open f: no such file ...`). */
-export function goFileError(op: string, path: string, err: unknown): string {
-  const code = (err as { code?: unknown }).code;
-  const reasons: Record<string, [string, string]> = {
-    ENOENT: [op, 'no such file or directory'],
-    EACCES: [op, 'permission denied'],
-    EISDIR: ['read', 'is a directory'],
-    ENOTDIR: [op, 'not a directory'],
-  };
-  const known = typeof code === 'string' ? reasons[code] : undefined;
-  return known ? `${known[0]} ${path}: ${known[1]}` : `${op} ${path}: ${errorMessage(err)}`;
+  return createConsulHttpClient(await resolveHttpOptions(flags, io.env));
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { errorMessage } from '../errors.js';
 import type { CommandIo } from './io.js';
-import { formatDetailed, valueText } from './kv-format.js';
+import { formatDetailed, valueBytes } from './kv-format.js';
 import {
   parseCommand,
   withClient,
@@ -91,7 +91,7 @@ async function query(
   if (flags.bool('keys') && flags.bool('recurse')) {
     // Consul lists full entries here and prints only their keys (or keys-only detail blocks).
     const pairs = await client.kvList(key);
-    if (detailed) io.stdout(pairs.map((p) => `${formatDetailed(p, false, true)}\n`).join('\n'));
+    if (detailed) io.stdout(joinBlocks(pairs.map((p) => formatDetailed(p, false, true))));
     else io.stdout(pairs.map((p) => `${p.key}\n`).join(''));
     return 0;
   }
@@ -104,9 +104,14 @@ async function query(
     const pairs = await client.kvList(key);
     if (detailed) {
       // Blocks separated by one blank line, as consul prints them.
-      io.stdout(pairs.map((p) => `${formatDetailed(p, base64)}\n`).join('\n'));
+      io.stdout(joinBlocks(pairs.map((p) => formatDetailed(p, base64))));
     } else {
-      io.stdout(pairs.map((p) => `${p.key}:${valueText(p.value, base64)}\n`).join(''));
+      // "key:value" lines with the value's exact bytes, as consul prints them.
+      io.stdout(
+        Buffer.concat(
+          pairs.flatMap((p) => [Buffer.from(`${p.key}:`), valueBytes(p.value, base64), NEWLINE]),
+        ),
+      );
     }
     return 0;
   }
@@ -115,6 +120,15 @@ async function query(
     io.stderr(`Error! No key exists at: ${key}\n`);
     return 1;
   }
-  io.stdout(detailed ? `${formatDetailed(pair, base64)}\n` : `${valueText(pair.value, base64)}\n`);
+  // The value's exact bytes (binary included) and a newline, as consul kv get writes them.
+  const body = detailed ? formatDetailed(pair, base64) : valueBytes(pair.value, base64);
+  io.stdout(Buffer.concat([body, NEWLINE]));
   return 0;
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** joinBlocks ends each block with a newline and separates blocks by one blank line. */
+function joinBlocks(blocks: readonly Buffer[]): Buffer {
+  return Buffer.concat(blocks.flatMap((b, i) => (i === 0 ? [b, NEWLINE] : [NEWLINE, b, NEWLINE])));
 }

@@ -39,6 +39,8 @@ const usage = `Usage: confd kv <subcommand> [options] [args]
 
   The agent address comes from -http-addr or CONSUL_HTTP_ADDR
   (default 127.0.0.1:8500), the ACL token from -token or CONSUL_HTTP_TOKEN.
+  For TLS use an https:// address (or CONSUL_HTTP_SSL=true) with -ca-file,
+  -client-cert/-client-key and -tls-server-name as needed.
 
 Subcommands:
     delete    Removes data from the KV store

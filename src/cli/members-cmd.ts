@@ -3,8 +3,9 @@
  * Build, Protocol, DC, Partition, Segment), servers first then by name; exit 2 when none match.
  */
 import { errorMessage } from '../errors.js';
-import { agentClient, columnize } from './discovery-common.js';
+import { columnize, withAgentClient } from './discovery-common.js';
 import { parseCommand, type CommandSpec } from './kv-common.js';
+import type { ParsedFlags } from './kv-flags.js';
 import type { CommandIo } from './io.js';
 
 const spec: CommandSpec = {
@@ -37,13 +38,20 @@ interface Member {
 export async function run(argv: string[], io: CommandIo): Promise<number> {
   const flags = parseCommand(argv, spec, io);
   if (typeof flags === 'number') return flags;
-  let members: Member[];
-  try {
-    members = (await agentClient(flags, io).get('/v1/agent/members')) as Member[];
-  } catch (err) {
-    io.stderr(`Error retrieving members: ${errorMessage(err)}\n`);
-    return 1;
-  }
+  return withAgentClient(flags, io, async (client) => {
+    let members: Member[];
+    try {
+      members = (await client.get('/v1/agent/members')) as Member[];
+    } catch (err) {
+      io.stderr(`Error retrieving members: ${errorMessage(err)}\n`);
+      return 1;
+    }
+    return render(members, flags, io);
+  });
+}
+
+/** render prints the members table; 2 when no member matches `-status`. */
+function render(members: readonly Member[], flags: ParsedFlags, io: CommandIo): number {
   let filter: RegExp | undefined;
   if (flags.string('status') !== '') {
     try {

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { errorMessage } from '../errors.js';
-import { agentClient } from './discovery-common.js';
+import { withAgentClient } from './discovery-common.js';
 import { parseCommand, type CommandSpec } from './kv-common.js';
 import type { CommandIo } from './io.js';
 
@@ -79,53 +79,54 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const meta = name === 'register' ? takeRepeated(args, 'meta') : [];
   const flags = parseCommand(args, name === 'register' ? registerSpec : deregisterSpec, io);
   if (typeof flags === 'number') return flags;
-  const client = agentClient(flags, io);
-  try {
-    const defs = await definitions(flags.args);
-    if (name === 'register') {
-      if (defs.length === 0) {
-        if (flags.string('name') === '') {
-          io.stderr('Service name is required when registering with flags\n');
-          return 1;
+  return withAgentClient(flags, io, async (client) => {
+    try {
+      const defs = await definitions(flags.args);
+      if (name === 'register') {
+        if (defs.length === 0) {
+          if (flags.string('name') === '') {
+            io.stderr('Service name is required when registering with flags\n');
+            return 1;
+          }
+          const metaMap: Record<string, string> = {};
+          for (const kv of meta) {
+            const eq = kv.indexOf('=');
+            if (eq < 0) metaMap[kv] = '';
+            else metaMap[kv.slice(0, eq)] = kv.slice(eq + 1);
+          }
+          defs.push({
+            Name: flags.string('name'),
+            ID: flags.string('id') || undefined,
+            Address: flags.string('address') || undefined,
+            Port: Number(flags.uint64('port')),
+            Tags: tags,
+            Meta: metaMap,
+          });
         }
-        const metaMap: Record<string, string> = {};
-        for (const kv of meta) {
-          const eq = kv.indexOf('=');
-          if (eq < 0) metaMap[kv] = '';
-          else metaMap[kv.slice(0, eq)] = kv.slice(eq + 1);
+        for (const def of defs) {
+          await client.put('/v1/agent/service/register', def);
+          const label = (def.Name ?? def.name) as string;
+          io.stdout(`Registered service: ${label}\n`);
         }
-        defs.push({
-          Name: flags.string('name'),
-          ID: flags.string('id') || undefined,
-          Address: flags.string('address') || undefined,
-          Port: Number(flags.uint64('port')),
-          Tags: tags,
-          Meta: metaMap,
-        });
+        return 0;
       }
-      for (const def of defs) {
-        await client.put('/v1/agent/service/register', def);
-        const label = (def.Name ?? def.name) as string;
-        io.stdout(`Registered service: ${label}\n`);
+      const ids = defs.map((d) => {
+        const id = d.id ?? d.ID ?? d.name ?? d.Name;
+        return typeof id === 'string' ? id : '';
+      });
+      if (flags.string('id') !== '') ids.push(flags.string('id'));
+      if (ids.length === 0) {
+        io.stderr('Either a service ID or at least one service definition file is required\n');
+        return 1;
+      }
+      for (const id of ids) {
+        await client.put(`/v1/agent/service/deregister/${encodeURIComponent(id)}`);
+        io.stdout(`Deregistered service: ${id}\n`);
       }
       return 0;
-    }
-    const ids = defs.map((d) => {
-      const id = d.id ?? d.ID ?? d.name ?? d.Name;
-      return typeof id === 'string' ? id : '';
-    });
-    if (flags.string('id') !== '') ids.push(flags.string('id'));
-    if (ids.length === 0) {
-      io.stderr('Either a service ID or at least one service definition file is required\n');
+    } catch (err) {
+      io.stderr(`Error ${name}ing service: ${errorMessage(err)}\n`);
       return 1;
     }
-    for (const id of ids) {
-      await client.put(`/v1/agent/service/deregister/${encodeURIComponent(id)}`);
-      io.stdout(`Deregistered service: ${id}\n`);
-    }
-    return 0;
-  } catch (err) {
-    io.stderr(`Error ${name}ing service: ${errorMessage(err)}\n`);
-    return 1;
-  }
+  });
 }

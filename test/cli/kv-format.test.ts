@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDetailed, formatExport, tabwrite } from '../../src/cli/kv-format.js';
+import { formatDetailed, formatExport, tabwrite, tabwriteBytes } from '../../src/cli/kv-format.js';
 import { parseGoFlags, parseUint64 } from '../../src/cli/kv-flags.js';
 import { decodeBase64Strict } from '../../src/cli/kv-common.js';
 import { parseImportData } from '../../src/cli/kv-import.js';
@@ -19,7 +19,7 @@ const pair = (over: Partial<KvPair> = {}): KvPair => ({
 
 test('formatDetailed pads field names to 11 + 6 columns as consul kv get -detailed', () => {
   assert.equal(
-    formatDetailed(pair(), false),
+    formatDetailed(pair(), false).toString(),
     [
       'CreateIndex      336',
       'Flags            0',
@@ -36,14 +36,14 @@ test('formatDetailed shows the session, uint64 flags and a base64 value', () => 
   const text = formatDetailed(
     pair({ session: 'abc', flags: 18446744073709551615n, value: Buffer.from('hi') }),
     true,
-  );
+  ).toString();
   assert.match(text, /^Flags {12}18446744073709551615$/m);
   assert.match(text, /^Session {10}abc$/m);
   assert.match(text, /^Value {12}aGk=$/m);
 });
 
 test('formatDetailed keys-only leaves out Value and ends with a newline', () => {
-  const text = formatDetailed(pair(), false, true);
+  const text = formatDetailed(pair(), false, true).toString();
   assert.ok(text.endsWith('Session          -\n'));
   assert.doesNotMatch(text, /Value/);
 });
@@ -52,6 +52,43 @@ test('tabwrite follows text/tabwriter column blocks (a multi-line value widens c
   // A tab-terminated cell on a following line joins the block and widens every line's cell.
   const text = tabwrite('a\tx\nlong-name-here\ty\nno tabs\nb\tz', { minWidth: 0, padding: 2 });
   assert.equal(text, 'a               x\nlong-name-here  y\nno tabs\nb  z');
+});
+
+test('tabwrite widths count runes, an invalid UTF-8 byte as one', () => {
+  assert.equal(tabwrite('é\tx\nab\ty', { minWidth: 0, padding: 1 }), 'é  x\nab y');
+  const bytes = Buffer.from([0x80, 0x09, 0x78, 0x0a, 0x61, 0x61, 0x09, 0x79]);
+  assert.deepEqual(
+    tabwriteBytes(bytes, { minWidth: 0, padding: 1 }),
+    Buffer.from([0x80, 0x20, 0x20, 0x78, 0x0a, 0x61, 0x61, 0x20, 0x79]),
+  );
+});
+
+test('tabwrite: \\v ends a cell as \\t does, \\f ends the block and is written as \\n', () => {
+  const opts = { minWidth: 0, padding: 1 };
+  assert.equal(tabwrite('a\vx\nbb\ty', opts), 'a  x\nbb y');
+  assert.equal(tabwrite('a\tx\nbbbb\ty', opts), 'a    x\nbbbb y');
+  assert.equal(tabwrite('a\tx\fbbbb\ty', opts), 'a x\nbbbb y');
+});
+
+test('tabwrite passes 0xff-escaped text through, its width without the escapes', () => {
+  const escaped = Buffer.from([0xff, 0x61, 0x09, 0x62, 0xff]);
+  const input = Buffer.concat([escaped, Buffer.from('\tx\ncc\ty')]);
+  assert.deepEqual(
+    tabwriteBytes(input, { minWidth: 0, padding: 1 }),
+    Buffer.concat([escaped, Buffer.from(' x\ncc  y')]),
+  );
+});
+
+test('tabwrite handles lines with tens of thousands of tabs (no deep recursion)', () => {
+  const line = `v${'\t'.repeat(50_000)}end`;
+  const padded = `v${' '.repeat(50_000)}end`;
+  const opts = { minWidth: 0, padding: 1 };
+  assert.equal(tabwrite([line, line, 'x\ty'].join('\n'), opts), `${padded}\n${padded}\nx y`);
+});
+
+test('tabwrite nests column blocks as text/tabwriter does', () => {
+  const text = tabwrite('a\tb\tc\nlong\tb\tc\nx\tyyyy\tz\nq', { minWidth: 0, padding: 1 });
+  assert.equal(text, 'a    b    c\nlong b    c\nx    yyyy z\nq');
 });
 
 test('formatExport writes MarshalIndent tab-indented JSON with Go HTML escaping', () => {

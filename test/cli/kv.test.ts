@@ -24,7 +24,7 @@ async function kv(env: Record<string, string>, args: string[], stdin = ''): Prom
   let stdout = '';
   let stderr = '';
   const io: CommandIo = {
-    stdout: (text) => (stdout += text),
+    stdout: (data) => (stdout += typeof data === 'string' ? data : Buffer.from(data).toString()),
     stderr: (text) => (stderr += text),
     env,
     argv0: 'confd',
