@@ -146,7 +146,9 @@ const bench: Bench = {
         Check: { TTL: '1h' },
       });
     });
+    const registeredMs = performance.now() - registerStart;
     // The web instances' checks last, so the initial render waits for everything before it.
+    const passStart = performance.now();
     await inParallel(total, IN_FLIGHT, (i) => {
       const k = total - 1 - i;
       return call(
@@ -154,6 +156,7 @@ const bench: Bench = {
         `/v1/agent/check/pass/service:${id(Math.floor(k / INSTANCES), k % INSTANCES)}`,
       );
     });
+    const passMs = performance.now() - passStart;
     const registerMs = performance.now() - registerStart;
     ctx.log(`${total} instances registered and passing in ${(registerMs / 1000).toFixed(1)} s`);
     const allWeb = (text: string): boolean =>
@@ -188,7 +191,16 @@ const bench: Bench = {
     await stop();
     samples.sort((a, b) => a - b);
     const p99 = percentile(samples, 99);
+    const rate = (ms: number): string => Math.round((total / ms) * 1000).toLocaleString('en-US');
     return [
+      infoFigure(
+        `service-flip register: ${rate(registeredMs)} req/s (PUT /v1/agent/service/register, ` +
+          `${total} instances, ${IN_FLIGHT} in flight)`,
+      ),
+      infoFigure(
+        `service-flip pass: ${rate(passMs)} req/s (PUT /v1/agent/check/pass, ${total} checks, ` +
+          `${IN_FLIGHT} in flight)`,
+      ),
       infoFigure(
         `service-flip p50: ${percentile(samples, 50).toFixed(2)} ms (${services} services x ${INSTANCES})`,
       ),

@@ -88,6 +88,66 @@ export function toEntry(key: string, node: TreeNode, withValue = true): KvEntry 
   return entry;
 }
 
+/**
+ * SessionIndex finds the sessions a catalog change invalidates without scanning the sessions
+ * table: by node (the node goes) and by bound check (`node`, check ID; the check turns critical).
+ * Derived from the sessions table, like the lock index.
+ */
+class SessionIndex {
+  readonly #byNode = new Map<string, Set<string>>();
+  readonly #byCheck = new Map<string, Set<string>>();
+  /** The number of sessions indexed. */
+  size = 0;
+
+  static #checkKey(node: string, checkId: string): string {
+    return `${node}\u0000${checkId}`;
+  }
+
+  static #keys(session: Session): string[] {
+    const ids = [...session.nodeChecks, ...(session.serviceChecks ?? []).map((c) => c.id)];
+    return [...new Set(ids)].map((id) => SessionIndex.#checkKey(session.node, id));
+  }
+
+  static #add(map: Map<string, Set<string>>, key: string, id: string): void {
+    let ids = map.get(key);
+    if (ids === undefined) map.set(key, (ids = new Set()));
+    ids.add(id);
+  }
+
+  static #remove(map: Map<string, Set<string>>, key: string, id: string): void {
+    const ids = map.get(key);
+    ids?.delete(id);
+    if (ids?.size === 0) map.delete(key);
+  }
+
+  add(session: Session): void {
+    SessionIndex.#add(this.#byNode, session.node, session.id);
+    for (const key of SessionIndex.#keys(session)) {
+      SessionIndex.#add(this.#byCheck, key, session.id);
+    }
+    this.size++;
+  }
+
+  remove(session: Session): void {
+    if (!this.#byNode.get(session.node)?.has(session.id)) return;
+    SessionIndex.#remove(this.#byNode, session.node, session.id);
+    for (const key of SessionIndex.#keys(session)) {
+      SessionIndex.#remove(this.#byCheck, key, session.id);
+    }
+    this.size--;
+  }
+
+  /** ofNode lists the IDs of a node's sessions. */
+  ofNode(node: string): Iterable<string> {
+    return this.#byNode.get(node) ?? [];
+  }
+
+  /** boundTo lists the IDs of the sessions bound to a check of a node. */
+  boundTo(node: string, checkId: string): Iterable<string> {
+    return this.#byCheck.get(SessionIndex.#checkKey(node, checkId)) ?? [];
+  }
+}
+
 /** StateMachine holds the replicated state; every mutation goes through {@link apply}. */
 export class StateMachine {
   readonly tree = new KvTree();
@@ -96,6 +156,11 @@ export class StateMachine {
   catalog = new CatalogState();
   /** Keys locked by each session (derived from the KV table). */
   readonly #locks = new Map<string, Set<string>>();
+  /**
+   * The sessions by node and by bound check, for catalog changes. Built on first use (after any
+   * snapshot load), then kept in step by session create/destroy.
+   */
+  #sessionIndex: SessionIndex | undefined;
   /**
    * Index of the last applied command. Index 1 is reserved: in Consul the first Raft write is
    * always an internal one, and its HTTP layer reports an empty table as index 1, so the first user
@@ -186,17 +251,19 @@ export class StateMachine {
     const removed = new Set(effects.removedNodes);
     const critical = effects.checkStatuses.filter((c) => c.status === 'critical');
     if (removed.size === 0 && critical.length === 0) return outcome.value;
-    for (const session of [...this.sessions.values()]) {
-      const hit =
-        removed.has(session.node) ||
-        critical.some(
-          (c) =>
-            c.node === session.node &&
-            (session.nodeChecks.includes(c.checkId) ||
-              (session.serviceChecks ?? []).some((s) => s.id === c.checkId)),
-        );
-      if (hit) this.#sessionDestroy(index, session.id);
+    if (this.sessions.size === 0) return outcome.value;
+    const lookup = this.#sessionLookup();
+    const ids = new Set<string>();
+    for (const node of removed) for (const id of lookup.ofNode(node)) ids.add(id);
+    for (const c of critical) for (const id of lookup.boundTo(c.node, c.checkId)) ids.add(id);
+    const hits: Session[] = [];
+    for (const id of ids) {
+      const session = this.sessions.get(id);
+      if (session !== undefined) hits.push(session);
     }
+    // In sessions-table order (creation order), as a scan of the whole table would visit them.
+    hits.sort((a, b) => a.createIndex - b.createIndex);
+    for (const session of hits) this.#sessionDestroy(index, session.id);
     return outcome.value;
   }
 
@@ -548,12 +615,22 @@ export class StateMachine {
 
   // --- sessions ------------------------------------------------------------------------------
 
+  #sessionLookup(): SessionIndex {
+    // Rebuilt when the table was filled behind our back (a snapshot load).
+    if (this.#sessionIndex === undefined || this.#sessionIndex.size !== this.sessions.size) {
+      this.#sessionIndex = new SessionIndex();
+      for (const session of this.sessions.values()) this.#sessionIndex.add(session);
+    }
+    return this.#sessionIndex;
+  }
+
   #sessionCreate(index: number, record: SessionRecord): Session {
     if (this.sessions.has(record.id)) {
       throw new ConfdError(ErrorCode.STORE_INVALID_COMMAND, `session ${record.id} already exists`);
     }
     const session: Session = { ...record, createIndex: index, modifyIndex: index };
     this.sessions.set(record.id, session);
+    this.#sessionIndex?.add(session);
     this.sessionsIndex = index;
     this.#effects.sessionsChanged = true;
     return session;
@@ -574,6 +651,7 @@ export class StateMachine {
     }
     this.#locks.delete(id);
     this.sessions.delete(id);
+    this.#sessionIndex?.remove(session);
     this.sessionsIndex = index;
     this.#effects.sessionsChanged = true;
   }

@@ -25,6 +25,8 @@ import type {
   ServiceRecord,
 } from './types.js';
 
+const EMPTY_IDS: ReadonlySet<string> = new Set();
+
 /** CatalogOutcome is the result of one catalog command, or the typed error it answers with. */
 export type CatalogOutcome = { ok: true; value: unknown } | { ok: false; error: ConfdError };
 
@@ -61,7 +63,15 @@ function sameNode(a: NodeRecord, b: NodeRecord): boolean {
 function sameFields(a: object, b: object): boolean {
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
-  return Object.keys(rb).every((k) => JSON.stringify(ra[k]) === JSON.stringify(rb[k]));
+  for (const k of Object.keys(rb)) {
+    const x = ra[k];
+    const y = rb[k];
+    if (x === y) continue;
+    // Tags, meta, weights and definitions are plain JSON data: compare them by their encoding.
+    if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+    if (JSON.stringify(x) !== JSON.stringify(y)) return false;
+  }
+  return true;
 }
 
 function getOrCreate<K, V>(map: Map<K, V>, key: K, make: () => NoInfer<V>): V {
@@ -111,6 +121,11 @@ export class CatalogState {
   readonly #services = new Map<string, Map<string, CatalogService>>();
   /** node → check ID → check. */
   readonly #checks = new Map<string, Map<string, CatalogCheck>>();
+  /**
+   * node → service ID ('' for node-level checks) → check IDs: finds one instance's checks without
+   * scanning (or sorting) every check of its node, which on an agent node holds all of them.
+   */
+  readonly #checksByService = new Map<string, Map<string, Set<string>>>();
   /** service name → node → service IDs. */
   readonly #byName = new Map<string, Map<string, Set<string>>>();
   /** Per-service-name index, removed when the last instance goes (Consul's `service.<name>`). */
@@ -249,7 +264,24 @@ export class CatalogState {
       createIndex: old?.createIndex ?? index,
       modifyIndex: index,
     });
+    if (old?.serviceId !== record.serviceId) {
+      if (old) this.#unindexCheck(old);
+      this.#indexCheck(record);
+    }
     this.#checkChanged(index, record, old);
+  }
+
+  #indexCheck(check: CheckRecord): void {
+    const byService = getOrCreate(this.#checksByService, check.node, () => new Map());
+    getOrCreate(byService, check.serviceId, () => new Set()).add(check.checkId);
+  }
+
+  #unindexCheck(check: CheckRecord): void {
+    const byService = this.#checksByService.get(check.node);
+    const ids = byService?.get(check.serviceId);
+    ids?.delete(check.checkId);
+    if (ids?.size === 0) byService?.delete(check.serviceId);
+    if (byService?.size === 0) this.#checksByService.delete(check.node);
   }
 
   #checkChanged(index: number, record: CheckRecord, old: CheckRecord | undefined): void {
@@ -262,8 +294,12 @@ export class CatalogState {
         status: record.status,
       });
     }
-    // A node-level check changes the health of every instance on the node.
-    for (const serviceId of new Set([record.serviceId, old?.serviceId ?? ''])) {
+    // A node-level check changes the health of every instance on the node; a service's check
+    // only that service (consul ensureCheckTxn / deleteCheckTxn). A check moved between services
+    // touches both.
+    const serviceIds = new Set([record.serviceId]);
+    if (old) serviceIds.add(old.serviceId);
+    for (const serviceId of serviceIds) {
       if (serviceId === '') this.#touchNodeServices(index, record.node);
       else {
         const name = this.#services.get(record.node)?.get(serviceId)?.service;
@@ -292,6 +328,7 @@ export class CatalogState {
     if (!table || !old) return;
     table.delete(checkId);
     if (table.size === 0) this.#checks.delete(node);
+    this.#unindexCheck(old);
     this.#checkChanged(index, old, undefined);
   }
 
@@ -299,8 +336,8 @@ export class CatalogState {
     const table = this.#services.get(node);
     const old = table?.get(serviceId);
     if (!table || !old) return;
-    for (const check of [...(this.#checks.get(node)?.values() ?? [])]) {
-      if (check.serviceId === serviceId) this.#removeCheck(index, node, check.checkId);
+    for (const checkId of [...this.#checkIdsOf(node, serviceId)].sort(byString)) {
+      this.#removeCheck(index, node, checkId);
     }
     table.delete(serviceId);
     if (table.size === 0) this.#services.delete(node);
@@ -431,6 +468,38 @@ export class CatalogState {
     return [...(this.#checks.get(node)?.values() ?? [])].sort(compareChecks);
   }
 
+  /** #checkIdsOf is the IDs of a node's checks bound to serviceId ('' = node-level checks). */
+  #checkIdsOf(node: string, serviceId: string): ReadonlySet<string> {
+    return this.#checksByService.get(node)?.get(serviceId) ?? EMPTY_IDS;
+  }
+
+  #pushChecks(out: CatalogCheck[], node: string, serviceId: string): void {
+    const table = this.#checks.get(node);
+    for (const id of this.#checkIdsOf(node, serviceId)) {
+      const check = table?.get(id);
+      if (check) out.push(check);
+    }
+  }
+
+  /**
+   * instanceChecks lists the checks of one instance: the node-level checks (serfHealth first) and
+   * the instance's own, sorted by CheckID, without looking at the node's other checks.
+   */
+  instanceChecks(node: string, serviceId: string): CatalogCheck[] {
+    const out: CatalogCheck[] = [];
+    this.#pushChecks(out, node, '');
+    if (serviceId !== '') this.#pushChecks(out, node, serviceId);
+    return out.sort(compareChecks);
+  }
+
+  /** serviceChecksOf lists the checks bound to one instance (node-level ones excluded), sorted. */
+  serviceChecksOf(node: string, serviceId: string): CatalogCheck[] {
+    if (serviceId === '') return [];
+    const out: CatalogCheck[] = [];
+    this.#pushChecks(out, node, serviceId);
+    return out.sort(compareChecks);
+  }
+
   /** check returns one check row. */
   check(node: string, checkId: string): CatalogCheck | undefined {
     return this.#checks.get(node)?.get(checkId);
@@ -452,7 +521,7 @@ export class CatalogState {
     for (const inst of this.#instances(name)) {
       const node = this.#nodes.get(inst.node);
       if (!node || !matchesMeta(node, nodeMeta)) continue;
-      for (const c of this.#checksOf(inst.node)) if (c.serviceId === inst.id) value.push(c);
+      value.push(...this.serviceChecksOf(inst.node, inst.id));
     }
     return { value, index: this.#checksIndex };
   }
@@ -473,9 +542,7 @@ export class CatalogState {
   healthService(name: string, query: HealthServiceQuery = {}): Indexed<HealthEntry[]> {
     const value: HealthEntry[] = [];
     for (const { node, service } of this.serviceNodes(name, query).value) {
-      const checks = this.#checksOf(node.node).filter(
-        (c) => c.serviceId === '' || c.serviceId === service.id,
-      );
+      const checks = this.instanceChecks(node.node, service.id);
       // ?passing: every check, node-level serfHealth included, must pass.
       if (query.passing && checks.some((c) => c.status !== 'passing')) continue;
       value.push({ node, service, checks });
@@ -531,6 +598,7 @@ export class CatalogState {
     for (const c of data.checks) {
       const table = getOrCreate(state.#checks, c.node, () => new Map());
       table.set(c.checkId, c);
+      state.#indexCheck(c);
     }
     for (const [name, index] of data.serviceIndexes) state.#serviceIndex.set(name, index);
     return state;

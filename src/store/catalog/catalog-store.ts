@@ -45,13 +45,51 @@ interface Waiter {
   readonly reject: () => void;
 }
 
-/** CatalogWaiters parks blocking catalog queries and wakes those an applied command concerns. */
+/** scopeKeys lists the buckets a waiter parks in: one per service name or table it watches. */
+function scopeKeys(scope: CatalogScope): string[] {
+  switch (scope.kind) {
+    case 'service':
+      return [`s:${scope.name}`];
+    case 'catalog-table':
+      return [`t:${scope.table}`];
+    case 'catalog-tables':
+      return [...new Set(scope.tables)].map((t) => `t:${t}`);
+  }
+}
+
+/**
+ * CatalogWaiters parks blocking catalog queries and wakes those an applied command concerns.
+ * Waiters are bucketed by service name and table, so a write costs only the buckets its effects
+ * name, not a scan of every parked query.
+ */
 export class CatalogWaiters {
-  readonly #waiters = new Set<Waiter>();
+  readonly #buckets = new Map<string, Set<Waiter>>();
+  #size = 0;
 
   /** size is the number of parked waiters. */
   get size(): number {
-    return this.#waiters.size;
+    return this.#size;
+  }
+
+  #add(waiter: Waiter): void {
+    for (const key of scopeKeys(waiter.scope)) {
+      let bucket = this.#buckets.get(key);
+      if (bucket === undefined) this.#buckets.set(key, (bucket = new Set()));
+      bucket.add(waiter);
+    }
+    this.#size++;
+  }
+
+  /** #remove unparks a waiter; false when it was no longer parked. */
+  #remove(waiter: Waiter): boolean {
+    let found = false;
+    for (const key of scopeKeys(waiter.scope)) {
+      const bucket = this.#buckets.get(key);
+      if (bucket?.delete(waiter)) found = true;
+      if (bucket?.size === 0) this.#buckets.delete(key);
+    }
+    if (found) this.#size--;
+    return found;
   }
 
   /** wait parks until {@link wake} reports a change in scope or signal fires. */
@@ -70,31 +108,35 @@ export class CatalogWaiters {
         },
       };
       const onAbort = () => {
-        this.#waiters.delete(waiter);
+        this.#remove(waiter);
         reject(abortError(signal));
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.add(waiter);
+      this.#add(waiter);
     });
   }
 
   /** closeAll rejects every parked waiter with ABORTED (the store is closing). */
   closeAll(): void {
-    for (const w of [...this.#waiters]) {
-      this.#waiters.delete(w);
-      w.reject();
-    }
+    const all = new Set<Waiter>();
+    for (const bucket of this.#buckets.values()) for (const w of bucket) all.add(w);
+    this.#buckets.clear();
+    this.#size = 0;
+    for (const w of all) w.reject();
   }
 
   /** wake resolves every waiter whose scope the effects touch. */
   wake(effects: CatalogEffects): void {
     if (effects.tables.size === 0 && effects.services.size === 0) return;
-    for (const w of [...this.#waiters]) {
-      if (scopeMatches(w.scope, effects)) {
-        this.#waiters.delete(w);
-        w.resolve();
-      }
-    }
+    const woken: Waiter[] = [];
+    const take = (key: string) => {
+      const bucket = this.#buckets.get(key);
+      if (bucket === undefined) return;
+      for (const w of [...bucket]) if (this.#remove(w)) woken.push(w);
+    };
+    for (const table of effects.tables) take(`t:${table}`);
+    for (const name of effects.services) take(`s:${name}`);
+    for (const w of woken) w.resolve();
   }
 }
 

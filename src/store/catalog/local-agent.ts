@@ -53,6 +53,8 @@ function agentError(message: string): ConfdError {
 export class LocalAgent {
   readonly #o: LocalAgentOptions;
   readonly #runner: CheckRunner;
+  /** The latest status write of each check still in flight, so an update can await its own. */
+  readonly #recording = new Map<string, Promise<void>>();
   #closed = false;
 
   constructor(options: LocalAgentOptions) {
@@ -62,7 +64,7 @@ export class LocalAgent {
       timers: options.timers,
       minDeregisterMs: options.minDeregisterMs,
       reapIntervalMs: options.reapIntervalMs,
-      onResult: (checkId, status, output) => void this.#record(checkId, status, output),
+      onResult: (checkId, status, output) => void this.#track(checkId, status, output),
       onDeregisterCritical: (_checkId, serviceId) => void this.#reapService(serviceId),
     });
     options.signal?.addEventListener('abort', () => void this.close(), { once: true });
@@ -149,6 +151,14 @@ export class LocalAgent {
     }
   }
 
+  #track(checkId: string, status: CheckStatus, output: string): Promise<void> {
+    const write = this.#record(checkId, status, output).finally(() => {
+      if (this.#recording.get(checkId) === write) this.#recording.delete(checkId);
+    });
+    this.#recording.set(checkId, write);
+    return write;
+  }
+
   async #record(checkId: string, status: CheckStatus, output: string): Promise<void> {
     if (this.#closed) return;
     try {
@@ -179,10 +189,8 @@ export class LocalAgent {
     const checks = def.checks.map((c) => ({ ...c, node, serviceId: def.service.id }));
     if (replaceExistingChecks) {
       const keep = new Set(checks.map((c) => c.checkId));
-      for (const c of this.checks()) {
-        if (c.serviceId === def.service.id && !keep.has(c.checkId)) {
-          await this.deregisterCheck(c.checkId);
-        }
+      for (const c of this.#o.store.catalogState().serviceChecksOf(node, def.service.id)) {
+        if (!keep.has(c.checkId)) await this.deregisterCheck(c.checkId);
       }
     }
     // A re-registered check keeps its current status unless the definition sets one.
@@ -203,7 +211,8 @@ export class LocalAgent {
 
   /** deregisterService removes a local service and its checks (no-op when absent). */
   async deregisterService(serviceId: string): Promise<void> {
-    for (const c of this.checks()) if (c.serviceId === serviceId) this.#runner.remove(c.checkId);
+    const own = this.#o.store.catalogState().serviceChecksOf(this.#o.nodeName, serviceId);
+    for (const c of own) this.#runner.remove(c.checkId);
     await this.#o.store.catalogApply({
       type: 'catalog-deregister',
       node: this.#o.nodeName,
@@ -245,8 +254,13 @@ export class LocalAgent {
   async updateCheck(checkId: string, status: CheckStatus, output: string): Promise<boolean> {
     const check = this.#o.store.catalogState().check(this.#o.nodeName, checkId);
     if (!check || checkId === 'serfHealth') return false;
-    if (this.#runner.ttlUpdate(checkId, status, output)) return true;
-    await this.#record(checkId, status, output);
+    if (!this.#runner.ttlUpdate(checkId, status, output)) {
+      await this.#track(checkId, status, output);
+      return true;
+    }
+    // The TTL runner reported the new status (if it changed) through #track: answer once that
+    // write is in the log, so a read after the answer sees it, as after a KV write.
+    await this.#recording.get(checkId);
     return true;
   }
 

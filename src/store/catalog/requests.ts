@@ -36,7 +36,12 @@ function norm(name: string): string {
 export function field(obj: Obj, name: string): unknown {
   if (Object.hasOwn(obj, name)) return obj[name];
   const want = norm(name);
-  for (const k of Object.keys(obj)) if (norm(k) === want) return obj[k];
+  for (const k of Object.keys(obj)) {
+    // Only a key of the same length (compared lower-cased) or one with underscores can match.
+    if (k.length === want.length ? k.toLowerCase() === want : k.includes('_') && norm(k) === want) {
+      return obj[k];
+    }
+  }
   return undefined;
 }
 

@@ -40,7 +40,8 @@ interface Running {
   output: string;
   criticalSince: number | undefined;
   timer: TimerHandle | undefined;
-  controller: AbortController;
+  /** Cancels a probe in flight; TTL checks run none, so they need none. */
+  readonly controller: AbortController | undefined;
   readonly intervalMs: number;
   readonly timeoutMs: number;
   readonly ttlMs: number;
@@ -96,7 +97,7 @@ export class CheckRunner {
       output: '',
       criticalSince: status === 'critical' ? this.#timers.now() : undefined,
       timer: undefined,
-      controller: new AbortController(),
+      controller: type === 'ttl' ? undefined : new AbortController(),
       intervalMs: ms(d.interval) ?? 10_000,
       timeoutMs: ms(d.timeout) ?? DEFAULT_TIMEOUT_MS[defTimeout],
       ttlMs: ms(d.ttl) ?? 0,
@@ -114,7 +115,7 @@ export class CheckRunner {
     if (!c) return;
     this.#checks.delete(checkId);
     if (c.timer !== undefined) this.#timers.clearTimeout(c.timer);
-    c.controller.abort();
+    c.controller?.abort();
   }
 
   /**
@@ -145,7 +146,7 @@ export class CheckRunner {
     let result: CheckResult;
     try {
       const { definition: d } = c.spec;
-      const signal = c.controller.signal;
+      const signal = c.controller?.signal ?? AbortSignal.abort();
       if (c.spec.type === 'http') result = await probeHttp(d, c.timeoutMs, signal);
       else if (c.spec.type === 'tcp') result = await probeTcp(d, c.timeoutMs, signal);
       else result = await probeScript(d, c.timeoutMs, signal);

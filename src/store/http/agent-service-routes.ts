@@ -221,10 +221,8 @@ function aggregated(ctx: RequestContext, sd: ServiceDiscovery, by: string, arg: 
   let worst: CheckStatus = 'passing';
   const entries = services.map((s) => {
     const checks = state
-      .nodeChecks(sd.agent.nodeName)
-      .value.filter(
-        (c) => c.serviceId === s.id || (c.serviceId === '' && c.checkId !== 'serfHealth'),
-      );
+      .instanceChecks(sd.agent.nodeName, s.id)
+      .filter((c) => c.checkId !== 'serfHealth');
     let status: CheckStatus = 'passing';
     for (const c of checks) if (rank[c.status] > rank[status]) status = c.status;
     if (rank[status] > rank[worst]) worst = status;
