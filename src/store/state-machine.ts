@@ -242,14 +242,18 @@ export class StateMachine {
 
   /**
    * #catalog applies a catalog command, then invalidates the sessions Consul would: those of a
-   * removed node, and those bound to a check that turned critical.
+   * removed node, those bound to a check that turned critical, and those bound to a deleted check
+   * (consul deleteCheckTxn, whatever the check's status was).
    */
   #catalog(index: number, command: CatalogCommand): unknown {
     const { outcome, effects } = this.catalog.apply(index, command);
     this.#effects.catalog = effects;
     if (!outcome.ok) throw outcome.error;
     const removed = new Set(effects.removedNodes);
-    const critical = effects.checkStatuses.filter((c) => c.status === 'critical');
+    const critical = [
+      ...effects.checkStatuses.filter((c) => c.status === 'critical'),
+      ...effects.removedChecks,
+    ];
     if (removed.size === 0 && critical.length === 0) return outcome.value;
     if (this.sessions.size === 0) return outcome.value;
     const lookup = this.#sessionLookup();

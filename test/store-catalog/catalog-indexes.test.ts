@@ -248,3 +248,33 @@ test('after a restart from a snapshot, a check turning critical still ends its s
   assert.equal(store.sessionInfo(s2.id).value, undefined);
   assert.equal(store.sessionInfo(s4.id).value?.node, 'n1');
 });
+
+test('deleting a check ends the sessions bound to it, even a passing one (consul deleteCheckTxn)', async (t) => {
+  const store = await createStore({ dev: true, nodeName: 'n1', timerIntervalMs: 0 });
+  t.after(() => store.close());
+  await store.catalogApply(
+    reg({
+      Node: 'n1',
+      Address: '10.0.0.1',
+      Checks: [
+        { CheckID: 'serfHealth', Status: 'passing' },
+        { CheckID: 'disk', Status: 'passing' },
+      ],
+    }),
+  );
+  await store.catalogApply(service('web', 'web-1', 'service:web-1'));
+  const onWeb = await store.sessionCreate({ node: 'n1', serviceChecks: [{ id: 'service:web-1' }] });
+  const onDisk = await store.sessionCreate({ node: 'n1', nodeChecks: ['serfHealth', 'disk'] });
+  const unbound = await store.sessionCreate({ node: 'n1' });
+  assert.equal(await store.kvSet('lock', Buffer.from('x'), { acquire: onWeb.id }), true);
+
+  // The service goes, and its check with it.
+  await store.catalogApply({ type: 'catalog-deregister', node: 'n1', serviceId: 'web-1' });
+  assert.equal(store.sessionInfo(onWeb.id).value, undefined);
+  assert.equal(store.kvGet('lock').value?.session, undefined, 'its lock is released');
+  assert.equal(store.sessionInfo(onDisk.id).value?.id, onDisk.id);
+
+  await store.catalogApply({ type: 'catalog-deregister', node: 'n1', checkId: 'disk' });
+  assert.equal(store.sessionInfo(onDisk.id).value, undefined);
+  assert.equal(store.sessionInfo(unbound.id).value?.id, unbound.id);
+});

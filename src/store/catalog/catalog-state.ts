@@ -81,7 +81,13 @@ function getOrCreate<K, V>(map: Map<K, V>, key: K, make: () => NoInfer<V>): V {
 }
 
 function noEffects(): CatalogEffects {
-  return { tables: new Set(), services: new Set(), removedNodes: [], checkStatuses: [] };
+  return {
+    tables: new Set(),
+    services: new Set(),
+    removedNodes: [],
+    checkStatuses: [],
+    removedChecks: [],
+  };
 }
 
 function invalid(message: string): ConfdError {
@@ -330,6 +336,7 @@ export class CatalogState {
     if (table.size === 0) this.#checks.delete(node);
     this.#unindexCheck(old);
     this.#checkChanged(index, old, undefined);
+    this.#effects.removedChecks.push({ node, checkId });
   }
 
   #removeService(index: number, node: string, serviceId: string): void {

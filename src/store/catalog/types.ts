@@ -156,6 +156,8 @@ export interface CatalogEffects {
   readonly removedNodes: string[];
   /** Checks whose status changed, as `node/checkId` → new status (for sessions). */
   readonly checkStatuses: { node: string; checkId: string; status: CheckStatus }[];
+  /** Checks deleted (their sessions must be invalidated, whatever the status was). */
+  readonly removedChecks: { node: string; checkId: string }[];
 }
 
 /** NodeMetaFilter is `?node-meta=key:value` pairs; every pair must match. */
