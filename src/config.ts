@@ -6,7 +6,7 @@
  * flags the user typed win, as confd's docs promise. Everything "unset" stays `undefined` until
  * {@link resolveConfig}.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfdError, ErrorCode, errorMessage } from './errors.js';
 import { parseGoDuration as parseGoDurationNs } from './go/duration.js';
@@ -225,13 +225,19 @@ export interface ResolveConfigOptions {
   readConfigFile?: (path: string) => Promise<string | undefined>;
 }
 
-/** readIfExists reads a UTF-8 file, or resolves undefined when it does not exist. */
-async function readIfExists(path: string): Promise<string | undefined> {
+/**
+ * readIfExists reads a UTF-8 file, or resolves undefined when it does not exist. Synchronously: one
+ * small local file read once at start-up, where each thread-pool round trip of an async read cost
+ * more than the read.
+ */
+function readIfExists(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    return Promise.resolve(readFileSync(path, 'utf8'));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ConfdError(ErrorCode.CONFIG_INVALID, `${path}: ${errorMessage(err)}`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return Promise.resolve(undefined);
+    return Promise.reject(
+      new ConfdError(ErrorCode.CONFIG_INVALID, `${path}: ${errorMessage(err)}`, { cause: err }),
+    );
   }
 }
 

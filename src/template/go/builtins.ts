@@ -280,7 +280,8 @@ export function htmlEscape(s: string): string {
   });
 }
 
-const printableRune = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+/** Printable runes; created on first use (a Unicode-property regex is slow to build). */
+let printableRune: RegExp | undefined;
 
 /** jsEscape is Go's template.JSEscapeString. */
 export function jsEscape(s: string): string {
@@ -312,7 +313,11 @@ export function jsEscape(s: string): string {
     }
     if (c < 0x20) {
       out += `\\u00${c.toString(16).toUpperCase().padStart(2, '0')}`;
-    } else if (c < 0x80 || c === 0x20 || printableRune.test(ch)) {
+    } else if (
+      c < 0x80 ||
+      c === 0x20 ||
+      (printableRune ??= /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u).test(ch)
+    ) {
       out += ch;
     } else {
       out += `\\u${c.toString(16).toUpperCase().padStart(4, '0')}`;

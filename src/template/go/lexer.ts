@@ -80,7 +80,8 @@ function isSpace(c: string | undefined): boolean {
   return c === ' ' || c === '\t' || c === '\r' || c === '\n';
 }
 
-const letterOrDigit = /^[\p{L}\p{Nd}_]$/u;
+/** Unicode letters and digits; created on first use (a Unicode-property regex is slow to build). */
+let letterOrDigit: RegExp | undefined;
 
 /** isAlphaNumeric is Go's `_`, unicode.IsLetter or unicode.IsDigit. */
 function isAlphaNumeric(c: string | undefined): boolean {
@@ -94,6 +95,7 @@ function isAlphaNumeric(c: string | undefined): boolean {
       code === 0x5f
     );
   }
+  letterOrDigit ??= /^[\p{L}\p{Nd}_]$/u;
   return letterOrDigit.test(c);
 }
 
