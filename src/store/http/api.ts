@@ -14,6 +14,7 @@ import type { Store } from '../types.js';
 import type { ApiConfig } from './context.js';
 import type { ServiceDiscovery } from './catalog-routes.js';
 import { routeRequest } from './router.js';
+import { ParkedQueries } from './parked-queries.js';
 
 /** HttpApiOptions configures {@link createHttpApi}. */
 export interface HttpApiOptions {
@@ -70,6 +71,8 @@ export interface HttpApi {
   close(): Promise<void>;
   /** The request handler, for mounting on another server. */
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** The number of parked blocking KV and session reads (for stats and tests). */
+  readonly parked: number;
 }
 
 /** consulVersion is the Consul release whose HTTP behaviour this API copies. */
@@ -77,6 +80,25 @@ export const consulVersion = '1.21.4';
 
 const drainMs = 1000;
 const idleTimeoutMs = 120_000;
+
+/** failRequest answers a request whose route threw: 500 with the message, or drops it. */
+function failRequest(logger: Logger, res: ServerResponse, err: unknown): void {
+  // A bug must cost one request, never the server.
+  const { req } = res;
+  logger.error(`http: request ${req.method} ${req.url} failed: ${errorMessage(err)}`);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const text = errorMessage(err);
+  res.writeHead(500, [
+    'Content-Type',
+    'text/plain; charset=utf-8',
+    'Content-Length',
+    String(Buffer.byteLength(text)),
+  ]);
+  res.end(text);
+}
 
 /** createHttpApi builds the HTTP API over `options.store`. */
 export function createHttpApi(options: HttpApiOptions): HttpApi {
@@ -109,6 +131,10 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
   const { logger } = config;
 
   const parked = new Set<AbortController>();
+  const parkedQueries = new ParkedQueries({
+    store: config.store,
+    fail: (res, err) => failRequest(logger, res, err),
+  });
   let closing = false;
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -140,24 +166,9 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
         res.off('close', onClose);
       };
     };
-    const fail = (err: unknown) => {
-      // A bug must cost one request, never the server.
-      logger.error(`http: request ${req.method} ${req.url} failed: ${errorMessage(err)}`);
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      const text = errorMessage(err);
-      res.writeHead(500, [
-        'Content-Type',
-        'text/plain; charset=utf-8',
-        'Content-Length',
-        String(Buffer.byteLength(text)),
-      ]);
-      res.end(text);
-    };
+    const fail = (err: unknown) => failRequest(logger, res, err);
     try {
-      const pending = routeRequest(req, res, config, park);
+      const pending = routeRequest(req, res, config, park, parkedQueries);
       // A route that ends without answering (client gone, server closing) drops the connection.
       if (pending) pending.then(() => void (res.writableEnded || res.destroy()), fail);
     } catch (err) {
@@ -179,6 +190,7 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
   const close = (): Promise<void> => {
     closed ??= (async () => {
       closing = true;
+      parkedQueries.close();
       for (const controller of parked) controller.abort();
       const stopped = new Promise<void>((resolve) => {
         if (!server.listening) resolve();
@@ -219,5 +231,12 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
       });
     });
 
-  return { listen, close, handler };
+  return {
+    listen,
+    close,
+    handler,
+    get parked() {
+      return parkedQueries.size;
+    },
+  };
 }

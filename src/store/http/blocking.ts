@@ -1,12 +1,11 @@
 /**
- * Consul's blocking queries: `?index=` / `?wait=` parsing and the server loop that re-runs a read
- * after each wake-up until its index passes the client's, or the wait (plus jitter) runs out.
- * See consul `agent/blockingquery/blockingquery.go` and the blocking-queries docs.
+ * Consul's blocking queries: `?index=` / `?wait=` parsing, and serving a read that may block (the
+ * waiting itself is {@link ParkedQueries}). See consul `agent/blockingquery/blockingquery.go` and
+ * the blocking-queries docs.
  */
-import { isConfdError, ErrorCode } from '../../errors.js';
-import type { Indexed, WatchScope } from '../types.js';
 import type { Consistency, RequestContext } from './context.js';
-import { has, param, sendText } from './context.js';
+import { has, param, sendText, writePrepared } from './context.js';
+import type { BlockingQuery } from './parked-queries.js';
 import { parseGoDuration } from '../../go/duration.js';
 import { parseUint64 } from './query.js';
 
@@ -83,65 +82,39 @@ export function queryTimeoutMs(ctx: RequestContext, waitMs: number | undefined):
   return timeout + random() * (timeout / 16);
 }
 
-/** BlockingReadOptions describe one blocking read. */
-export interface BlockingReadOptions<T> {
-  readonly scope: WatchScope;
-  readonly read: () => Indexed<T>;
-  /**
-   * Tells a "not found" answer. Consul (PR #12110) keeps a parked query for a missing key parked
-   * when it wakes and the key is still missing, instead of returning the moved table index.
-   */
-  readonly notFound?: (value: T) => boolean;
+/**
+ * serveBlocking answers a read that may block: at once when the client's index is 0 or behind
+ * the read's, otherwise it parks the request (see {@link ParkedQueries}) until the index moves
+ * past the client's or the wait (plus jitter) runs out, then answers the state at that moment.
+ * Waiters of the same `query.key` share one read and one rendered answer per wake-up.
+ */
+export function serveBlocking<T>(
+  ctx: RequestContext,
+  options: ReadOptions,
+  query: BlockingQuery<T>,
+): void {
+  const first = query.read();
+  if (options.minIndex === 0 || first.index > options.minIndex) {
+    writePrepared(ctx.res, query.render(first));
+    return;
+  }
+  ctx.parked.park(query, {
+    res: ctx.res,
+    minIndex: options.minIndex,
+    timeoutMs: queryTimeoutMs(ctx, options.waitMs),
+    first,
+  });
 }
 
 /**
- * blockingRead runs `read` and, when the client's index is current, waits for changes in scope
- * until the index moves or the timeout passes (then answers the current result). Resolves to
- * undefined when the client disconnected or the server closed.
+ * shapeKey joins the parts that identify a query shape into a {@link BlockingQuery} key; each part
+ * is length-prefixed, so different part lists never give the same key.
  */
-export async function blockingRead<T>(
-  ctx: RequestContext,
-  options: ReadOptions,
-  query: BlockingReadOptions<T>,
-): Promise<Indexed<T> | undefined> {
-  let result = query.read();
-  let minIndex = options.minIndex;
-  if (minIndex === 0 || result.index > minIndex) return result;
-
-  const { store } = ctx.config;
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(
-    () => {
-      if (controller.signal.aborted) return;
-      timedOut = true;
-      controller.abort();
-    },
-    queryTimeoutMs(ctx, options.waitMs),
-  );
-  const unpark = ctx.park(controller);
-  if (controller.signal.aborted) {
-    clearTimeout(timer);
-    unpark();
-    return undefined;
+export function shapeKey(parts: readonly (string | boolean)[]): string {
+  let key = '';
+  for (const part of parts) {
+    const text = typeof part === 'string' ? part : part ? '1' : '0';
+    key += `${text.length}:${text}`;
   }
-  let wasNotFound = query.notFound?.(result.value) ?? false;
-  try {
-    for (;;) {
-      // Registered synchronously right after the read, so no change can slip between them.
-      await store.waitForChange(query.scope, controller.signal);
-      result = query.read();
-      const notFound = query.notFound?.(result.value) ?? false;
-      if (wasNotFound && notFound && result.index > minIndex) minIndex = result.index;
-      wasNotFound = notFound;
-      if (result.index > minIndex) return result;
-    }
-  } catch (err) {
-    if (!isConfdError(err, ErrorCode.ABORTED)) throw err;
-    // On timeout Consul answers the current state (200, maybe the same index).
-    return timedOut ? query.read() : undefined;
-  } finally {
-    clearTimeout(timer);
-    unpark();
-  }
+  return key;
 }

@@ -8,6 +8,7 @@ import type { Store } from '../types.js';
 import type { ServiceDiscovery } from './catalog-routes.js';
 import { goJson } from '../../go/json.js';
 import type { QueryParams } from './query.js';
+import type { ParkedQueries } from './parked-queries.js';
 
 /** Consistency is the read mode a client asked for (X-Consul-Effective-Consistency). */
 export type Consistency = 'leader' | 'stale' | 'consistent';
@@ -59,6 +60,8 @@ export interface RequestContext {
    * the server closes. Returns the function that unregisters it.
    */
   readonly park: (controller: AbortController) => () => void;
+  /** The parked blocking KV and session reads of this API. */
+  readonly parked: ParkedQueries;
 }
 
 /** QueryMeta is what Consul's `setMeta` puts on every read response. */
@@ -81,41 +84,50 @@ function metaHeaders(headers: string[], meta: QueryMeta): void {
   );
 }
 
-/** sendJson writes a 200 (or `status`) JSON body, with query-meta headers when `meta` is given. */
-export function sendJson(
-  ctx: RequestContext,
+/**
+ * PreparedResponse is a complete answer: status, a flat `name, value, ...` header list (with
+ * Content-Length) and the body. Built once, it can be written to any number of clients.
+ */
+export interface PreparedResponse {
+  readonly status: number;
+  readonly headers: readonly string[];
+  readonly body: string | Uint8Array | undefined;
+}
+
+/** writePrepared writes a prepared answer (the header list is not modified by node:http). */
+export function writePrepared(res: ServerResponse, prepared: PreparedResponse): void {
+  res.writeHead(prepared.status, prepared.headers as string[]);
+  res.end(prepared.body);
+}
+
+/** prepareJson renders a JSON answer, with query-meta headers when `meta` is given. */
+export function prepareJson(
   value: unknown,
+  pretty: boolean,
   meta?: QueryMeta,
   status = 200,
-): void {
-  const body = goJson(value, ctx.pretty);
+): PreparedResponse {
+  return prepareJsonText(goJson(value, pretty), meta, status);
+}
+
+/** prepareJsonText renders an already-encoded JSON body, with query-meta headers when given. */
+export function prepareJsonText(body: string, meta?: QueryMeta, status = 200): PreparedResponse {
   const headers = ['Content-Type', 'application/json'];
   if (meta) metaHeaders(headers, meta);
   headers.push('Content-Length', String(Buffer.byteLength(body)));
-  ctx.res.writeHead(status, headers);
-  ctx.res.end(body);
+  return { status, headers, body };
 }
 
-/** sendJsonText writes an already-encoded JSON body with query-meta headers (hot path). */
-export function sendJsonText(ctx: RequestContext, body: string, meta: QueryMeta): void {
-  const headers = ['Content-Type', 'application/json'];
-  metaHeaders(headers, meta);
-  headers.push('Content-Length', String(Buffer.byteLength(body)));
-  ctx.res.writeHead(200, headers);
-  ctx.res.end(body);
-}
-
-/** sendEmpty writes a body-less response (404 of a missing key), with meta headers when given. */
-export function sendEmpty(ctx: RequestContext, status: number, meta?: QueryMeta): void {
+/** prepareEmpty renders a body-less answer (404 of a missing key), with meta headers when given. */
+export function prepareEmpty(status: number, meta?: QueryMeta): PreparedResponse {
   const headers: string[] = [];
   if (meta) metaHeaders(headers, meta);
   headers.push('Content-Length', '0');
-  ctx.res.writeHead(status, headers);
-  ctx.res.end();
+  return { status, headers, body: undefined };
 }
 
-/** sendRaw writes raw value bytes for `?raw` (Consul's CVE-2020-25864 hardening headers). */
-export function sendRaw(ctx: RequestContext, value: Uint8Array | null, meta: QueryMeta): void {
+/** prepareRaw renders raw value bytes for `?raw` (Consul's CVE-2020-25864 hardening headers). */
+export function prepareRaw(value: Uint8Array | null, meta: QueryMeta): PreparedResponse {
   const headers = [
     'Content-Security-Policy',
     'sandbox',
@@ -126,8 +138,32 @@ export function sendRaw(ctx: RequestContext, value: Uint8Array | null, meta: Que
   ];
   metaHeaders(headers, meta);
   headers.push('Content-Length', String(value?.byteLength ?? 0));
-  ctx.res.writeHead(200, headers);
-  ctx.res.end(value ?? undefined);
+  return { status: 200, headers, body: value ?? undefined };
+}
+
+/** sendJson writes a 200 (or `status`) JSON body, with query-meta headers when `meta` is given. */
+export function sendJson(
+  ctx: RequestContext,
+  value: unknown,
+  meta?: QueryMeta,
+  status = 200,
+): void {
+  writePrepared(ctx.res, prepareJson(value, ctx.pretty, meta, status));
+}
+
+/** sendJsonText writes an already-encoded JSON body with query-meta headers (hot path). */
+export function sendJsonText(ctx: RequestContext, body: string, meta: QueryMeta): void {
+  writePrepared(ctx.res, prepareJsonText(body, meta));
+}
+
+/** sendEmpty writes a body-less response (404 of a missing key), with meta headers when given. */
+export function sendEmpty(ctx: RequestContext, status: number, meta?: QueryMeta): void {
+  writePrepared(ctx.res, prepareEmpty(status, meta));
+}
+
+/** sendRaw writes raw value bytes for `?raw` (Consul's CVE-2020-25864 hardening headers). */
+export function sendRaw(ctx: RequestContext, value: Uint8Array | null, meta: QueryMeta): void {
+  writePrepared(ctx.res, prepareRaw(value, meta));
 }
 
 /** sendText writes a plain-text body (Consul's error responses are never JSON). */

@@ -2,10 +2,20 @@
  * `/v1/kv/<key>`: GET (single, `recurse`, `keys`, `raw`), PUT (`flags`, `cas`, `acquire`,
  * `release`) and DELETE (`recurse`, `cas`), as consul `agent/kvs_endpoint.go` serves them.
  */
-import type { KvDeleteOptions, KvEntry, KvSetOptions } from '../types.js';
-import type { RequestContext } from './context.js';
-import { has, param, sendEmpty, sendJson, sendJsonText, sendRaw, sendText } from './context.js';
-import { blockingRead, checkDatacenter, parseReadOptions } from './blocking.js';
+import type { Indexed, KvDeleteOptions, KvEntry, KvSetOptions } from '../types.js';
+import type { Consistency, PreparedResponse, RequestContext } from './context.js';
+import {
+  has,
+  param,
+  prepareEmpty,
+  prepareJson,
+  prepareJsonText,
+  prepareRaw,
+  sendJson,
+  sendText,
+  writePrepared,
+} from './context.js';
+import { checkDatacenter, parseReadOptions, serveBlocking, shapeKey } from './blocking.js';
 import { readBody } from './body.js';
 import { keyNameProblem } from './key-name.js';
 import { encodeQuery, goParseUintError, parseUint64 } from './query.js';
@@ -17,8 +27,11 @@ const kvPrefix = '/v1/kv/';
 /** kvMethods are the methods /v1/kv answers (Consul's 405 Allow list). */
 export const kvMethods = ['GET', 'PUT', 'DELETE'] as const;
 
-/** handleKv serves one /v1/kv request; `ctx.path` starts with `/v1/kv/`. */
-export async function handleKv(ctx: RequestContext): Promise<void> {
+/**
+ * handleKv serves one /v1/kv request; `ctx.path` starts with `/v1/kv/`. GETs return nothing: they
+ * answer at once or park (the parked-query registry answers or drops them later).
+ */
+export function handleKv(ctx: RequestContext): Promise<void> | void {
   const key = ctx.path.slice(kvPrefix.length);
   if (key !== '' && !ctx.config.disableKvKeyValidation) {
     const problem = keyNameProblem(key);
@@ -38,58 +51,77 @@ function noEntries(value: KvEntry[]): boolean {
   return value.length === 0;
 }
 
-async function get(ctx: RequestContext, key: string): Promise<void> {
+function get(ctx: RequestContext, key: string): void {
   const recurse = has(ctx, 'recurse');
   if (!recurse && key === '') return sendText(ctx, 400, 'Missing key name');
   const options = parseReadOptions(ctx);
   if (!options) return;
   const { store } = ctx.config;
+  const { consistency } = options;
+  const { pretty } = ctx;
   if (recurse) {
-    const result = await blockingRead(ctx, options, {
+    // `raw` with `recurse` is ignored: the JSON list is returned.
+    return serveBlocking(ctx, options, {
+      key: shapeKey(['kv-recurse', key, pretty, consistency]),
       scope: key === '' ? { kind: 'table', table: 'kv' } : { kind: 'prefix', prefix: key },
       read: () => store.kvList(key),
       notFound: noEntries,
+      render: ({ value, index }) =>
+        value.length === 0
+          ? prepareEmpty(404, { index, consistency })
+          : prepareJson(value.map(dirEntry), pretty, { index, consistency }),
     });
-    if (!result) return;
-    const meta = { index: result.index, consistency: options.consistency };
-    // `raw` with `recurse` is ignored: the JSON list is returned.
-    if (result.value.length === 0) return sendEmpty(ctx, 404, meta);
-    return sendJson(ctx, result.value.map(dirEntry), meta);
   }
-  const result =
-    options.minIndex === 0
-      ? store.kvGet(key)
-      : await blockingRead(ctx, options, {
-          scope: { kind: 'key', key },
-          read: () => store.kvGet(key),
-          notFound: notFoundEntry,
-        });
-  if (!result) return;
-  const meta = { index: result.index, consistency: options.consistency };
-  const entry = result.value;
-  if (entry === undefined) return sendEmpty(ctx, 404, meta);
-  if (has(ctx, 'raw')) return sendRaw(ctx, entry.value, meta);
-  if (ctx.pretty) return sendJson(ctx, [dirEntry(entry)], meta);
-  return sendJsonText(ctx, compactEntryArray(entry), meta);
+  const raw = has(ctx, 'raw');
+  // The hot path: a plain read builds no blocking-query closures.
+  if (options.minIndex === 0) {
+    return writePrepared(ctx.res, renderEntry(store.kvGet(key), raw, pretty, consistency));
+  }
+  return serveBlocking(ctx, options, {
+    key: shapeKey(['kv', key, raw, pretty, consistency]),
+    scope: { kind: 'key', key },
+    read: () => store.kvGet(key),
+    notFound: notFoundEntry,
+    render: (result) => renderEntry(result, raw, pretty, consistency),
+  });
 }
 
-async function getKeys(ctx: RequestContext, prefix: string): Promise<void> {
+/** renderEntry renders a single-key read: the entry as `[DirEntry]`, its raw value, or a 404. */
+function renderEntry(
+  result: Indexed<KvEntry | undefined>,
+  raw: boolean,
+  pretty: boolean,
+  consistency: Consistency,
+): PreparedResponse {
+  const entry = result.value;
+  const meta = { index: result.index, consistency };
+  if (entry === undefined) return prepareEmpty(404, meta);
+  if (raw) return prepareRaw(entry.value, meta);
+  if (pretty) return prepareJson([dirEntry(entry)], true, meta);
+  return prepareJsonText(compactEntryArray(entry), meta);
+}
+
+function getKeys(ctx: RequestContext, prefix: string): void {
   const options = parseReadOptions(ctx);
   if (!options) return;
   // The historic misspelling `seperator` is still accepted; `separator` wins when both are given.
   let separator: string | undefined;
   if (has(ctx, 'seperator')) separator = param(ctx, 'seperator');
   if (has(ctx, 'separator')) separator = param(ctx, 'separator');
+  const split = separator === '' ? undefined : separator;
   const { store } = ctx.config;
-  const result = await blockingRead(ctx, options, {
+  const { consistency } = options;
+  const { pretty } = ctx;
+  return serveBlocking(ctx, options, {
+    key: shapeKey(['kv-keys', prefix, split === undefined ? '' : `=${split}`, pretty, consistency]),
     scope: prefix === '' ? { kind: 'table', table: 'kv' } : { kind: 'prefix', prefix },
-    read: () => store.kvKeys(prefix, separator === '' ? undefined : separator),
+    read: () => store.kvKeys(prefix, split),
+    // 404 when nothing matches a non-empty prefix; `[]` (never null) for the empty root.
+    render: ({ value, index }) =>
+      value.length === 0 && prefix !== ''
+        ? prepareEmpty(404, { index, consistency })
+        : prepareJson(value, pretty, { index, consistency }),
   });
-  if (!result) return;
-  const meta = { index: result.index, consistency: options.consistency };
-  // 404 when nothing matches a non-empty prefix; `[]` (never null) for the empty root.
-  if (result.value.length === 0 && prefix !== '') return sendEmpty(ctx, 404, meta);
-  return sendJson(ctx, result.value, meta);
 }
 
 /** conflicting answers 400 when more than one of `flags` is present (Consul's conflictingFlags). */

@@ -43,6 +43,7 @@ export function routeRequest(
   res: ServerResponse,
   config: ApiConfig,
   park: RequestContext['park'],
+  parked: RequestContext['parked'],
 ): Promise<void> | void {
   let url = req.url ?? '/';
   // An absolute-form target (`GET http://host/v1/...`, as proxies send) is served by its path.
@@ -69,7 +70,7 @@ export function routeRequest(
   const query = parseQuery(rawQuery);
   if (!query) return plain(res, 400, `invalid query string ${JSON.stringify(rawQuery)}`);
   const pretty = config.pretty || query.has('pretty');
-  const ctx: RequestContext = { req, res, path, query, pretty, config, park };
+  const ctx: RequestContext = { req, res, path, query, pretty, config, park, parked };
 
   if (path.startsWith('/v1/kv/')) {
     return allowed(ctx, kvMethods) ? handleKv(ctx) : undefined;

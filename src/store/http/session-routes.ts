@@ -2,10 +2,10 @@
  * `/v1/session/*`: create, destroy, info, list, node and renew, as consul
  * `agent/session_endpoint.go` serves them (JSON bodies decoded case-insensitively).
  */
-import type { Session, SessionBehavior, SessionRequest, WatchScope } from '../types.js';
+import type { Indexed, Session, SessionBehavior, SessionRequest, WatchScope } from '../types.js';
 import type { RequestContext } from './context.js';
-import { sendJson, sendText } from './context.js';
-import { blockingRead, checkDatacenter, parseReadOptions } from './blocking.js';
+import { prepareJson, sendJson, sendText } from './context.js';
+import { checkDatacenter, parseReadOptions, serveBlocking, shapeKey } from './blocking.js';
 import { readBody } from './body.js';
 import { parseGoDuration } from '../../go/duration.js';
 import { sessionJson } from './shapes.js';
@@ -114,9 +114,33 @@ function parseSessionRequest(body: Buffer): SessionRequest {
   return request;
 }
 
-/** handleSession serves /v1/session/<op>[/<arg>] with the method already checked. */
-export async function handleSession(ctx: RequestContext, op: string, arg: string): Promise<void> {
+/**
+ * handleSession serves /v1/session/<op>[/<arg>] with the method already checked. The reads
+ * (`info`, `node`, `list`) return nothing: they answer at once or park.
+ */
+export function handleSession(ctx: RequestContext, op: string, arg: string): Promise<void> | void {
   if (!checkDatacenter(ctx)) return;
+  const { store } = ctx.config;
+  switch (op) {
+    case 'info': {
+      if (arg === '') return sendText(ctx, 400, 'Missing session');
+      return readSessions(ctx, op, arg, () => {
+        const r = store.sessionInfo(arg);
+        return { value: r.value ? [r.value] : [], index: r.index };
+      });
+    }
+    case 'node': {
+      if (arg === '') return sendText(ctx, 400, 'Missing node name');
+      return readSessions(ctx, op, arg, () => store.sessionsOfNode(arg));
+    }
+    case 'list':
+      return readSessions(ctx, op, arg, () => store.sessionList());
+    default:
+      return writeSession(ctx, op, arg);
+  }
+}
+
+async function writeSession(ctx: RequestContext, op: string, arg: string): Promise<void> {
   const { store } = ctx.config;
   switch (op) {
     case 'create': {
@@ -161,19 +185,6 @@ export async function handleSession(ctx: RequestContext, op: string, arg: string
       if (!session) return sendText(ctx, 404, `Session id '${arg}' not found`);
       return sendJson(ctx, [sessionJson(session)]);
     }
-    case 'info': {
-      if (arg === '') return sendText(ctx, 400, 'Missing session');
-      return readSessions(ctx, () => {
-        const r = store.sessionInfo(arg);
-        return { value: r.value ? [r.value] : [], index: r.index };
-      });
-    }
-    case 'node': {
-      if (arg === '') return sendText(ctx, 400, 'Missing node name');
-      return readSessions(ctx, () => store.sessionsOfNode(arg));
-    }
-    case 'list':
-      return readSessions(ctx, () => store.sessionList());
     default:
       return undefined;
   }
@@ -181,16 +192,21 @@ export async function handleSession(ctx: RequestContext, op: string, arg: string
 
 const sessionsScope: WatchScope = { kind: 'table', table: 'sessions' };
 
-async function readSessions(
+function readSessions(
   ctx: RequestContext,
-  read: () => { value: readonly Session[]; index: number },
-): Promise<void> {
+  op: string,
+  arg: string,
+  read: () => Indexed<readonly Session[]>,
+): void {
   const options = parseReadOptions(ctx);
   if (!options) return;
-  const result = await blockingRead(ctx, options, { scope: sessionsScope, read });
-  if (!result) return;
-  sendJson(ctx, result.value.map(sessionJson), {
-    index: result.index,
-    consistency: options.consistency,
+  const { consistency } = options;
+  const { pretty } = ctx;
+  serveBlocking(ctx, options, {
+    key: shapeKey(['session', op, arg, pretty, consistency]),
+    scope: sessionsScope,
+    read,
+    render: ({ value, index }) =>
+      prepareJson(value.map(sessionJson), pretty, { index, consistency }),
   });
 }
