@@ -496,8 +496,10 @@ class ConfdDaemon implements Daemon {
         fire: (id) => void runner.schedule(id),
       });
     }
-    this.#watch(resources);
+    // The template watcher is ready before the first renders read a template, so a template
+    // saved at any moment after a render read it sends an event.
     await this.#watchTemplates(runner);
+    this.#watch(resources);
     await new Promise<void>((resolve) => {
       if (this.#stop.signal.aborted) resolve();
       else this.#stop.signal.addEventListener('abort', () => resolve(), { once: true });

@@ -4,7 +4,10 @@
  * - getValues: `GET /v1/kv/<key without leading />?recurse=` per distinct prefix; 404 = no keys,
  *   other non-200 answers give `Unexpected response code: <code> (<body>)` as consul/api does.
  * - watchPrefix: a blocking query `GET /v1/kv/<prefix>?index=<n>&recurse=&wait=<w>` resolving to
- *   the `X-Consul-Index` of the answer (see {@link nextWaitIndex} for the index rules).
+ *   the `X-Consul-Index` of the answer (see {@link nextWaitIndex} for the index rules). Its answer
+ *   holds every key under the prefix: getValues serves the prefixes it covers from that answer
+ *   while it is current (see {@link WatchedAnswer}) instead of asking the agent again, as
+ *   consul-template renders from its blocking queries' data (confd always re-reads).
  * - getServices / watchServices: the `service`, `services` and `nodes` template lookups over
  *   `/v1/health/service/<name>` and `/v1/catalog/{services,nodes}` (see consul-services.ts).
  * - Only the first `-node` is used, as in confd.
@@ -40,6 +43,8 @@ export interface ConsulBackendOptions extends TlsFiles {
   logger?: Logger | undefined;
   /** The name reported as {@link Backend.name}. Default `consul`. */
   name?: string | undefined;
+  /** A monotonic clock in ms, for the age of watch answers. Default performance.now. */
+  now?: (() => number) | undefined;
 }
 
 /** ConsulKvEntry is one element of a `GET /v1/kv/...?recurse` answer. */
@@ -61,6 +66,26 @@ interface Answer {
   index: number;
   url: URL;
 }
+
+/**
+ * WatchedAnswer is the latest answer of a watched prefix. It is current while a blocking query
+ * for its index is parked (that query returns, and replaces it, on any change under the prefix)
+ * and for {@link WATCHED_FRESH_MS} after it arrived (the watcher's pause between two rounds).
+ * A failed or aborted watch drops it.
+ */
+interface WatchedAnswer {
+  readonly entries: readonly ConsulKvEntry[];
+  /** The entries are in key order (as Consul sends them). */
+  readonly sorted: boolean;
+  /** The wait index the next blocking query for this prefix uses. */
+  readonly index: number;
+  readonly receivedAt: number;
+  /** Blocking queries in flight for {@link index}. */
+  parked: number;
+}
+
+/** How long a watched answer stays usable without a blocking query parked on it, in ms. */
+const WATCHED_FRESH_MS = 500;
 
 /** DefaultConsulWaitMs is the blocking-query wait we send: Consul's default query time (5 min). */
 export const DefaultConsulWaitMs = 5 * 60 * 1000;
@@ -107,6 +132,32 @@ function formatGoDuration(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${Math.max(1, Math.round(ms))}ms`;
 }
 
+/**
+ * entriesUnder returns the entries whose key starts with `prefix`. Consul answers in key order, so
+ * they are one run found by binary search; an answer out of order is filtered instead.
+ */
+function entriesUnder(
+  entries: readonly ConsulKvEntry[],
+  prefix: string,
+  sorted: boolean,
+): ConsulKvEntry[] {
+  if (!sorted) return entries.filter((e) => e.Key.startsWith(prefix));
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((entries[mid]?.Key ?? '') < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: ConsulKvEntry[] = [];
+  for (let i = lo; i < entries.length; i++) {
+    const entry = entries[i];
+    if (entry === undefined || !entry.Key.startsWith(prefix)) break;
+    out.push(entry);
+  }
+  return out;
+}
+
 /** ConsulBackend talks to one Consul (or bundled agent) HTTP endpoint. */
 class ConsulBackend implements Backend {
   readonly name: string;
@@ -115,6 +166,9 @@ class ConsulBackend implements Backend {
   readonly #headers: Record<string, string>;
   readonly #waitMs: number;
   readonly #logger: Logger | undefined;
+  readonly #now: () => number;
+  /** The latest answer of each watched Consul prefix. */
+  readonly #watched = new Map<string, WatchedAnswer>();
   #closing: Promise<void> | undefined;
 
   constructor(options: ConsulBackendOptions, origin: URL, pool: Pool) {
@@ -123,6 +177,7 @@ class ConsulBackend implements Backend {
     this.#pool = pool;
     this.#waitMs = options.waitMs ?? DefaultConsulWaitMs;
     this.#logger = options.logger;
+    this.#now = options.now ?? (() => performance.now());
     const headers: Record<string, string> = { 'user-agent': 'confd' };
     if (options.token) headers['x-consul-token'] = options.token;
     if (options.basicAuth) {
@@ -135,19 +190,22 @@ class ConsulBackend implements Backend {
   async getValues(keys: readonly string[], signal?: AbortSignal): Promise<Map<string, string>> {
     throwIfAborted(signal);
     const prefixes = coveringPrefixes(keys);
-    const answers: ConsulKvEntry[][] = new Array<ConsulKvEntry[]>(prefixes.length);
+    const answers = prefixes.map((prefix) => this.#watchedEntries(prefix));
+    const fetch = prefixes.flatMap((_, i) => (answers[i] === undefined ? [i] : []));
     // A few requests at a time: one per distinct prefix, as confd, but never one per repeat.
     let next = 0;
     const worker = async () => {
-      while (next < prefixes.length) {
-        const i = next++;
+      while (next < fetch.length) {
+        const i = fetch[next++] ?? 0;
         answers[i] = (await this.#list(prefixes[i] ?? '', 'recurse=', signal)).entries;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(8, prefixes.length) }, worker));
+    if (fetch.length > 0) {
+      await Promise.all(Array.from({ length: Math.min(8, fetch.length) }, worker));
+    }
     const vars = new Map<string, string>();
     for (const entries of answers) {
-      for (const entry of entries) {
+      for (const entry of entries ?? []) {
         const value = entry.Value === null ? '' : Buffer.from(entry.Value, 'base64').toString();
         vars.set(confdKeyOf(entry.Key), value);
       }
@@ -163,8 +221,42 @@ class ConsulBackend implements Backend {
       waitIndex > 0
         ? `index=${waitIndex}&recurse=&wait=${formatGoDuration(this.#waitMs)}`
         : 'recurse=';
-    const { index } = await this.#list(consulKeyOf(prefix), query, signal, waitIndex > 0);
-    return nextWaitIndex(index, waitIndex);
+    const key = consulKeyOf(prefix);
+    const known = this.#watched.get(key);
+    const guards = known !== undefined && waitIndex > 0 && known.index === waitIndex;
+    if (guards) known.parked++;
+    let answer: ConsulListResult;
+    try {
+      answer = await this.#list(key, query, signal, waitIndex > 0);
+    } catch (err) {
+      this.#watched.delete(key);
+      throw err;
+    } finally {
+      if (guards) known.parked--;
+    }
+    const index = nextWaitIndex(answer.index, waitIndex);
+    this.#watched.set(key, {
+      entries: answer.entries,
+      sorted: answer.entries.every((e, i, all) => i === 0 || (all[i - 1]?.Key ?? '') <= e.Key),
+      index,
+      receivedAt: this.#now(),
+      parked: 0,
+    });
+    return index;
+  }
+
+  /**
+   * #watchedEntries returns the entries under `prefix` from a current watched answer of a prefix
+   * covering it (Consul's plain string prefixes), or undefined when there is none.
+   */
+  #watchedEntries(prefix: string): readonly ConsulKvEntry[] | undefined {
+    for (const [key, answer] of this.#watched) {
+      if (!prefix.startsWith(key)) continue;
+      if (answer.parked === 0 && this.#now() - answer.receivedAt > WATCHED_FRESH_MS) continue;
+      this.#logger?.debug(`consul: ${prefix} read from the watch answer of "${key}"`);
+      return key === prefix ? answer.entries : entriesUnder(answer.entries, prefix, answer.sorted);
+    }
+    return undefined;
   }
 
   async getServices(request: ServiceLookupRequest, signal?: AbortSignal): Promise<unknown[]> {

@@ -54,13 +54,14 @@ class EmbeddedBackend implements Backend {
       throwIfAborted(signal);
       const state = catalog.catalogState();
       // Consul never hands out index 0 (a blocking query would return at once): floor it at 1.
+      // The same indexes the health and catalog reads answer with, without building their lists.
       const index = Math.max(
         1,
         request.kind === 'service'
-          ? state.healthService(request.name).index
+          ? state.serviceIndex(request.name)
           : request.kind === 'nodes'
-            ? state.nodes().index
-            : state.services().index,
+            ? state.nodesIndex
+            : state.servicesIndex,
       );
       if (options.waitIndex === 0 || index !== options.waitIndex) return index;
       // Registered right after the read it guards; only this service's changes wake it.

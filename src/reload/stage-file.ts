@@ -1,6 +1,21 @@
-/** Creating the stage file `.<dest base><digits>` next to the destination. */
-import { randomInt } from 'node:crypto';
-import { open, rm, type FileHandle } from 'node:fs/promises';
+/**
+ * Creating the stage file `.<dest base><digits>` next to the destination.
+ *
+ * The metadata system calls (open, write, fchown, fchmod, fstat, close) run synchronously: on a
+ * local file each takes microseconds, far less than a libuv thread-pool round trip, and a render
+ * made six of those round trips before its fsync. The fsync itself, which can take milliseconds,
+ * stays on the thread pool so the event loop (and an embedded store's HTTP API) keeps running.
+ */
+import {
+  closeSync,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  fsync,
+  openSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ConfdError, ErrorCode, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -16,27 +31,41 @@ export interface StageFileOptions {
   logger: Logger;
 }
 
-/** StageFile is a written, synced and closed stage file with its resulting ownership and mode. */
+/**
+ * StageFile is a written stage file, still open, with its resulting ownership and mode. It is not
+ * yet durable: {@link StageFile.sync} fsyncs it, which is needed only before it is renamed onto
+ * dest (a stage file that is compared in sync and removed never costs an fsync).
+ */
 export interface StageFile {
-  path: string;
-  uid: number;
-  gid: number;
+  readonly path: string;
+  readonly uid: number;
+  readonly gid: number;
   /** The full st_mode (type and permission bits). */
-  mode: number;
+  readonly mode: number;
+  /** fsyncs the content, owner and mode, then closes the file. Rejects with RELOAD_STAGE. */
+  sync(): Promise<void>;
+  /** Closes the file if still open. Idempotent. */
+  close(): void;
 }
 
 function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/** fsyncFd is fs.fsync on the thread pool, as a promise. */
+function fsyncFd(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+}
+
 /** Opens a new `.<base><random digits>` file exclusively with mode 0600, like Go's TempFile. */
-async function createExclusive(dest: string): Promise<[string, FileHandle]> {
+function createExclusive(dest: string): [string, number] {
   const dir = dirname(dest);
   const prefix = `.${basename(dest)}`;
   for (let attempt = 0; ; attempt++) {
-    const path = join(dir, `${prefix}${randomInt(0, 0xffffffff)}`);
+    // Unlikely to collide is enough (the open is exclusive and retried): no node:crypto to load.
+    const path = join(dir, `${prefix}${Math.floor(Math.random() * 0x100000000)}`);
     try {
-      return [path, await open(path, 'wx', 0o600)];
+      return [path, openSync(path, 'wx', 0o600)];
     } catch (err) {
       const code = errCode(err);
       if (code === 'EEXIST' && attempt < 100) continue;
@@ -53,37 +82,81 @@ async function createExclusive(dest: string): Promise<[string, FileHandle]> {
   }
 }
 
+/** writeAll writes every byte of `content` at the start of the file `fd`. */
+function writeAll(fd: number, content: Uint8Array): void {
+  let offset = 0;
+  while (offset < content.byteLength) {
+    offset += writeSync(fd, content, offset, content.byteLength - offset, offset);
+  }
+}
+
+/** closeQuietly closes `fd`, ignoring errors (the caller is failing or done already). */
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Nothing useful to do: the descriptor is gone either way.
+  }
+}
+
 /**
  * writeStageFile creates the stage file in dest's directory (so the rename stays on one file
- * system), writes the content, sets owner then mode, and fsyncs before returning. confd does not
- * fsync, so after a power cut users could find an empty target; the stage is durable before the
- * swap here. A chown refused with EPERM is ignored like confd (the compare then sees the
- * difference). On any failure the stage file is removed and a RELOAD_STAGE ConfdError thrown.
+ * system), writes the content and sets owner then mode. A chown refused with EPERM is ignored like
+ * confd (the compare then sees the difference). On any failure the stage file is removed and a
+ * RELOAD_STAGE ConfdError thrown. The caller must {@link StageFile.sync} it before renaming it onto
+ * dest — confd does not fsync, so after a power cut users could find an empty target — and close
+ * it in any case.
  */
-export async function writeStageFile(options: StageFileOptions): Promise<StageFile> {
+export function writeStageFile(options: StageFileOptions): StageFile {
   const { dest, content, mode, uid, gid, logger } = options;
-  const [path, handle] = await createExclusive(dest);
+  const [path, fd] = createExclusive(dest);
+  let st;
   try {
-    await handle.writeFile(content);
+    writeAll(fd, content);
     try {
       // chown before chmod: chown clears setuid/setgid bits.
-      await handle.chown(uid, gid);
+      fchownSync(fd, uid, gid);
     } catch (err) {
       if (errCode(err) !== 'EPERM' && errCode(err) !== 'EINVAL') throw err;
       logger.debug(`Cannot chown ${path} to ${uid}:${gid}: ${errorMessage(err)}`);
     }
-    await handle.chmod(mode);
-    await handle.sync();
-    const stat = await handle.stat();
-    await handle.close();
-    return { path, uid: stat.uid, gid: stat.gid, mode: stat.mode };
+    fchmodSync(fd, mode);
+    st = fstatSync(fd);
   } catch (err) {
-    await handle.close().catch(() => {});
-    await rm(path, { force: true });
+    closeQuietly(fd);
+    rmSync(path, { force: true });
     throw new ConfdError(
       ErrorCode.RELOAD_STAGE,
       `Cannot write stage file ${path}: ${errorMessage(err)}`,
       { cause: err },
     );
   }
+  let open = true;
+  const close = (): void => {
+    if (!open) return;
+    open = false;
+    closeQuietly(fd);
+  };
+  return {
+    path,
+    uid: st.uid,
+    gid: st.gid,
+    mode: st.mode,
+    close,
+    async sync() {
+      try {
+        // fsync, not fdatasync: the owner and mode are part of what must survive.
+        await fsyncFd(fd);
+        open = false;
+        closeSync(fd);
+      } catch (err) {
+        close();
+        throw new ConfdError(
+          ErrorCode.RELOAD_STAGE,
+          `Cannot write stage file ${path}: ${errorMessage(err)}`,
+          { cause: err },
+        );
+      }
+    },
+  };
 }

@@ -1,5 +1,5 @@
 /** The per-resource install step: stage, compare, check, swap, reload (confd's `sync()`). */
-import { stat, rm } from 'node:fs/promises';
+import { rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfdError, ErrorCode, abortError, errorMessage, isConfdError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -70,6 +70,15 @@ async function unifiedDiff(
   );
 }
 
+/** statMode returns dest's permission bits, or undefined when it cannot be stat'ed. */
+function statMode(dest: string): number | undefined {
+  try {
+    return statSync(dest, { throwIfNoEntry: false })?.mode;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * createTargetSyncer builds the TargetSyncer. Each `sync` call writes the stage file
  * `.<base><digits>` beside dest, compares it (uid, gid, mode, md5), and when it differs runs
@@ -119,13 +128,13 @@ export function createTargetSyncer(options: TargetSyncerOptions): TargetSyncer {
     const { dest, signal } = request;
     if (signal?.aborted) throw abortError(signal);
     const content = toBytes(request.content);
-    const existing = await stat(dest).catch(() => undefined);
-    const mode = request.mode ?? (existing ? existing.mode & 0o7777 : 0o644);
+    const existing = statMode(dest);
+    const mode = request.mode ?? (existing !== undefined ? existing & 0o7777 : 0o644);
     // confd's default uid/gid of -1 means "the effective id of this process".
     const uid = request.uid === undefined || request.uid === -1 ? euid() : request.uid;
     const gid = request.gid === undefined || request.gid === -1 ? egid() : request.gid;
 
-    const stage = await writeStageFile({ dest, content, mode, uid, gid, logger });
+    const stage = writeStageFile({ dest, content, mode, uid, gid, logger });
     let removeStage = !request.keepStageFile;
     if (request.keepStageFile) logger.info(`Keeping staged file: ${stage.path}`);
     const kept = request.keepStageFile ? { stagePath: stage.path } : {};
@@ -158,6 +167,8 @@ export function createTargetSyncer(options: TargetSyncerOptions): TargetSyncer {
       logger.info(`Target config ${dest} out of sync`);
       await runCheck(request, stage.path);
       if (signal?.aborted) throw abortError(signal);
+      // Durable before it replaces dest; a stage file that is only compared is never fsynced.
+      await stage.sync();
       logger.debug(`Overwriting target config ${dest}`);
       const method = await swapIntoPlace({
         stagePath: stage.path,
@@ -175,10 +186,13 @@ export function createTargetSyncer(options: TargetSyncerOptions): TargetSyncer {
       if (!reload.reloadFailed) logger.info(`Target config ${dest} has been updated`);
       return { changed: true, updated: true, ...reload, ...kept };
     } finally {
+      stage.close();
       if (removeStage) {
-        await rm(stage.path, { force: true }).catch((err: unknown) => {
+        try {
+          rmSync(stage.path, { force: true });
+        } catch (err) {
           logger.error(`Cannot remove stage file ${stage.path}: ${errorMessage(err)}`);
-        });
+        }
       }
     }
   }

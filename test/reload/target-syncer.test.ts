@@ -416,3 +416,42 @@ test('uid and gid of -1 mean the effective ids, as in confd', async (t) => {
   const st = await stat(dest);
   assert.deepEqual([st.uid, st.gid], [process.geteuid?.(), process.getegid?.()]);
 });
+
+test('a dest rewritten in place right after a sync, same size, is found out of sync', async (t) => {
+  const { dest, lines, syncer } = await setup(t);
+  await syncer.sync({ dest, content: 'ours\n', mode: 0o644 });
+  // Within the same timestamp tick as the rename: mtime and ctime may well not move.
+  await writeFile(dest, 'them\n');
+  lines.length = 0;
+  const result = await syncer.sync({ dest, content: 'ours\n', mode: 0o644 });
+  assert.equal(result.updated, true);
+  assert.equal(await readFile(dest, 'utf8'), 'ours\n');
+  assert.ok(
+    lines.includes(`INFO ${dest} has md5sum ${md5('them\n')} should be ${md5('ours\n')}`),
+    lines.join('\n'),
+  );
+});
+
+test('a dest over 1 MiB is compared by content like a small one', async (t) => {
+  const { dir, dest, lines, syncer } = await setup(t);
+  const big = 'x'.repeat(3 << 20);
+  await syncer.sync({ dest, content: big, mode: 0o644 });
+  lines.length = 0;
+  assert.equal((await syncer.sync({ dest, content: big, mode: 0o644 })).changed, false);
+  const edited = `${big.slice(0, -1)}y`;
+  assert.equal((await syncer.sync({ dest, content: edited, mode: 0o644 })).updated, true);
+  assert.equal(await readFile(dest, 'utf8'), edited);
+  assert.ok(lines.includes(`INFO ${dest} has md5sum ${md5(big)} should be ${md5(edited)}`));
+  assert.deepEqual(await readdir(dir), ['app.conf'], 'no stage file is left behind');
+});
+
+test('a stage file kept in sync holds the content, owner and mode', async (t) => {
+  const { dest, syncer } = await setup(t);
+  await syncer.sync({ dest, content: 'v1\n', mode: 0o640 });
+  const kept = await syncer.sync({ dest, content: 'v1\n', mode: 0o640, keepStageFile: true });
+  assert.equal(kept.changed, false);
+  assert.equal(await readFile(kept.stagePath!, 'utf8'), 'v1\n');
+  const st = await stat(kept.stagePath!);
+  assert.equal(st.mode & 0o7777, 0o640);
+  assert.deepEqual([st.uid, st.gid], [process.geteuid?.(), process.getegid?.()]);
+});
