@@ -5,6 +5,7 @@ import { createServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { isConfdError, ErrorCode } from '../../src/errors.js';
 import { createConsulBackend } from '../../src/backends/consul.js';
+import { listenLoopback } from '../helpers/http-server.js';
 import { makePki } from './pki.js';
 
 test('consul over https with -client-ca-keys and a client certificate', async (t) => {
@@ -25,16 +26,7 @@ test('consul over https with -client-ca-keys and a client certificate', async (t
         .end(JSON.stringify([{ Key: 'secure/key', Value: Buffer.from('tls').toString('base64') }]));
     },
   );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  const address = server.address();
-  const node = `127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const node = await listenLoopback(t, server);
 
   const backend = await createConsulBackend({
     node,

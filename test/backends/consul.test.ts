@@ -11,6 +11,7 @@ import type { ConsulBackendOptions } from '../../src/backends/consul.js';
 import { createBackend } from '../../src/backends/index.js';
 import type { Backend } from '../../src/backends/types.js';
 import { startAgent } from '../helpers/agent.js';
+import { listenLoopback } from '../helpers/http-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -39,17 +40,7 @@ async function recorder(
     res.on('close', () => closed.push(req.url ?? ''));
     handler(req, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { node: `127.0.0.1:${port}`, requests, closed };
+  return { node: await listenLoopback(t, server), requests, closed };
 }
 
 async function put(url: string, key: string, value: string): Promise<void> {

@@ -2,28 +2,13 @@
 // of flags and CONSUL_* variables, and the Go texts of TLS failures.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '../../src/cli/kv.js';
-import type { CommandIo } from '../../src/cli/io.js';
 import { goTlsError } from '../../src/cli/go-net-errors.js';
+import { listenLoopback } from '../helpers/http-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-async function kv(env: Record<string, string>, args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CommandIo = {
-    stdout: (data) => (stdout += typeof data === 'string' ? data : Buffer.from(data).toString()),
-    stderr: (text) => (stderr += text),
-    env,
-    argv0: 'confd',
-    readStdin: () => Promise.resolve(Buffer.alloc(0)),
-  };
-  const code = await run(args, io);
-  return { code, stdout, stderr };
-}
+import { kv } from './kv-in-process.js';
 
 test('flags given on the command line win over CONSUL_* variables, even when empty', async (t) => {
   const seen: IncomingHttpHeaders[] = [];
@@ -32,17 +17,11 @@ test('flags given on the command line win over CONSUL_* variables, even when emp
     req.resume();
     res.end('[{"Key":"k","Flags":0,"Value":"dg==","CreateIndex":1,"ModifyIndex":1}]');
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const { port } = server.address() as { port: number };
+  const addr = await listenLoopback(t, server);
   const tokenFile = join(await tempDir(t), 'token');
   await writeFile(tokenFile, '  file-token\n');
   const env = {
-    CONSUL_HTTP_ADDR: `http://127.0.0.1:${port}`,
+    CONSUL_HTTP_ADDR: `http://${addr}`,
     CONSUL_HTTP_TOKEN: 'env-token',
     CONSUL_HTTP_AUTH: 'user:pa:ss',
   };
@@ -59,7 +38,9 @@ test('flags given on the command line win over CONSUL_* variables, even when emp
   assert.equal(ssl.code, 1);
   assert.match(
     ssl.stderr,
-    new RegExp(`^Error querying Consul agent: Get "https://127\\.0\\.0\\.1:${port}/v1/kv/k": `),
+    new RegExp(
+      `^Error querying Consul agent: Get "https://${addr.replaceAll('.', '\\.')}/v1/kv/k": `,
+    ),
   );
   assert.deepEqual(await kv({ ...env, CONSUL_HTTP_SSL: 'yes' }, ['get', 'k']), ok);
   // An http:// address still reads a bad CA file, and says so.

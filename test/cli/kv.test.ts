@@ -1,47 +1,17 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { Agent, request } from 'undici';
-import { run } from '../../src/cli/kv.js';
-import type { CommandIo } from '../../src/cli/io.js';
 import { startAgent } from '../helpers/agent.js';
+import { freePort } from '../helpers/free-port.js';
+import { kv, type KvResult as Result } from './kv-in-process.js';
 import { confdBin } from '../helpers/paths.js';
+import { listenLoopback } from '../helpers/http-server.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** kv runs `confd kv ...args` in-process with captured output. */
-async function kv(env: Record<string, string>, args: string[], stdin = ''): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const io: CommandIo = {
-    stdout: (data) => (stdout += typeof data === 'string' ? data : Buffer.from(data).toString()),
-    stderr: (text) => (stderr += text),
-    env,
-    argv0: 'confd',
-    readStdin: () => Promise.resolve(Buffer.from(stdin)),
-  };
-  const code = await run(args, io);
-  return { code, stdout, stderr };
-}
-
-/** freePort returns a loopback port nothing listens on (bound briefly, then released). */
-async function freePort(): Promise<number> {
-  const srv = createNetServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address() as { port: number };
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 function httpClient(t: TestContext): Agent {
   const dispatcher = new Agent({ keepAliveTimeout: 10, keepAliveMaxTimeout: 10 });
@@ -412,14 +382,8 @@ test('-token and CONSUL_HTTP_TOKEN are sent as X-Consul-Token, -flags as ?flags'
         : 'true',
     );
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const { port } = server.address() as { port: number };
-  const env = { CONSUL_HTTP_ADDR: `http://127.0.0.1:${port}`, CONSUL_HTTP_TOKEN: 'from-env' };
+  const addr = await listenLoopback(t, server);
+  const env = { CONSUL_HTTP_ADDR: `http://${addr}`, CONSUL_HTTP_TOKEN: 'from-env' };
   assert.equal((await kv(env, ['put', '-flags=9', 'a b/c?', 'v'])).code, 0);
   assert.equal((await kv(env, ['put', '-token=from-flag', 'k', 'v'])).code, 0);
   const tokenFile = join(await tempDir(t), 'token');

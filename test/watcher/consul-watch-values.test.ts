@@ -12,6 +12,7 @@ import type { ServerResponse } from 'node:http';
 import { createConsulBackend } from '../../src/backends/consul.js';
 import type { Backend } from '../../src/backends/types.js';
 import { ErrorCode, isConfdError } from '../../src/errors.js';
+import { listenLoopback } from '../helpers/http-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 interface FakeConsul {
@@ -65,16 +66,7 @@ async function fakeConsul(t: TestContext): Promise<FakeConsul> {
     }
     answer(fake, res, decodeURIComponent(url.pathname).slice('/v1/kv/'.length));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  const address = server.address();
-  fake.node = `127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  fake.node = await listenLoopback(t, server);
   return fake;
 }
 

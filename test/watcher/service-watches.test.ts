@@ -46,20 +46,20 @@ async function embedded(t: TestContext) {
       return backend.watchServices!(request, o);
     },
   };
-  return { store, backend: watched, rounds };
-}
-
-test('a lookup change schedules every resource using it; another service does not', async (t) => {
-  const { store, backend, rounds } = await embedded(t);
   const stop = new AbortController();
   t.after(() => stop.abort());
   const changed: string[] = [];
   const watches = createServiceWatches({
-    backend,
+    backend: watched,
     logger: silentLogger,
     onChange: (r) => changed.push(r),
     signal: stop.signal,
   });
+  return { store, rounds, watches, changed };
+}
+
+test('a lookup change schedules every resource using it; another service does not', async (t) => {
+  const { store, rounds, watches, changed } = await embedded(t);
   watches.use('service:web', lookup('web'), 'a.toml');
   watches.use('service:web', lookup('web'), 'b.toml');
   watches.use('service:db', lookup('db'), 'c.toml');
@@ -76,16 +76,7 @@ test('a lookup change schedules every resource using it; another service does no
 });
 
 test('retain() stops the loops no kept resource uses', async (t) => {
-  const { store, backend, rounds } = await embedded(t);
-  const stop = new AbortController();
-  t.after(() => stop.abort());
-  const changed: string[] = [];
-  const watches = createServiceWatches({
-    backend,
-    logger: silentLogger,
-    onChange: (r) => changed.push(r),
-    signal: stop.signal,
-  });
+  const { store, rounds, watches, changed } = await embedded(t);
   watches.use('service:web', lookup('web'), 'gone.toml');
   watches.use('service:db', lookup('db'), 'kept.toml');
   await waitFor(() => (rounds.get('web')?.length ?? 0) >= 2, { what: 'the web loop parked' });
