@@ -84,15 +84,5 @@ export type Command =
   | TombstoneReapCommand
   | CatalogCommand;
 
-/** TXN_READ_VERBS are the verbs that never write; a transaction of only these is served as a read. */
-export const TXN_READ_VERBS: ReadonlySet<TxnKvVerb> = new Set<TxnKvVerb>([
-  'get',
-  'get-or-empty',
-  'get-tree',
-  'check-index',
-  'check-session',
-  'check-not-exists',
-]);
-
 /** TXN_VERBS lists every valid KV transaction verb. */
 export const TXN_VERBS: ReadonlySet<TxnKvVerb> = new Set<TxnKvVerb>(TXN_KV_VERBS);

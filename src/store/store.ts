@@ -7,13 +7,14 @@
  * lock-delay, tombstone reaping) live here, outside the state machine, like Consul's leader.
  */
 import { ConfdError, ErrorCode } from '../errors.js';
-import { TXN_READ_VERBS, type Command } from './commands.js';
+import type { Command } from './commands.js';
 import type { DurableLog, LogRecord } from './durable-log.js';
 import { openFileLog } from './file-log.js';
 import { deleteCommand, setCommand, txnRecords } from './input.js';
 import { LeaderTimers } from './leader-timers.js';
 import { buildSessionRecord } from './session-request.js';
 import { StateMachine } from './state-machine.js';
+import { TXN_READ_VERBS } from './types.js';
 import type {
   Indexed,
   KvDeleteOptions,

@@ -92,6 +92,16 @@ export const TXN_KV_VERBS = [
 /** TxnKvVerb is one of {@link TXN_KV_VERBS}. */
 export type TxnKvVerb = (typeof TXN_KV_VERBS)[number];
 
+/** TXN_READ_VERBS are the verbs that never write; a transaction of only these is served as a read. */
+export const TXN_READ_VERBS: ReadonlySet<TxnKvVerb> = new Set<TxnKvVerb>([
+  'get',
+  'get-or-empty',
+  'get-tree',
+  'check-index',
+  'check-session',
+  'check-not-exists',
+]);
+
 /** TxnKvOp is one KV operation of PUT /v1/txn. */
 export interface TxnKvOp {
   verb: TxnKvVerb;

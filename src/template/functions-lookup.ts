@@ -11,7 +11,7 @@ import type { LookupRequest, RenderContext } from './types.js';
 import {
   SRVRecord,
   compareGoStrings,
-  lookupId,
+  lookupResult,
   typedList,
   type LookupRecorder,
   type TemplateFunctions,
@@ -97,16 +97,8 @@ export function createLookupFunctions(
   context: RenderContext,
   recorder: LookupRecorder,
 ): TemplateFunctions {
-  const fetch = (request: LookupRequest): unknown[] => {
-    const id = lookupId(request);
-    const hit = context.lookups?.get(id);
-    if (hit === undefined) {
-      recorder.record(id, request);
-      return [];
-    }
-    // A copy: reverse and sortByLength work in place and must not alter the cache.
-    return Array.isArray(hit) ? [...(hit as unknown[])] : [];
-  };
+  const fetch = (request: LookupRequest): unknown[] =>
+    lookupResult(context.lookups, recorder, request);
   const ips = (args: unknown[], name: string, keep: (ip: string) => boolean): string[] => {
     checkArity(name, args, 1);
     const all = fetch({ kind: 'ip', host: asString(args[0]) });

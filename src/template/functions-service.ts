@@ -6,7 +6,7 @@
 import { TemplateArgumentError } from './argument-error.js';
 import { asString, checkArity } from './go-args.js';
 import type { RenderContext, ServiceLookupRequest } from './types.js';
-import { lookupId, type LookupRecorder, type TemplateFunctions } from './values.js';
+import { lookupResult, type LookupRecorder, type TemplateFunctions } from './values.js';
 
 /**
  * parseServiceQuery reads consul-template's query syntax: `[tag.]name[|any|passing]`. The
@@ -39,15 +39,8 @@ export function createServiceFunctions(
   context: RenderContext,
   recorder: LookupRecorder,
 ): TemplateFunctions {
-  const fetch = (request: ServiceLookupRequest): unknown[] => {
-    const id = lookupId(request);
-    const hit = context.lookups?.get(id);
-    if (hit === undefined) {
-      recorder.record(id, request);
-      return [];
-    }
-    return Array.isArray(hit) ? [...(hit as unknown[])] : [];
-  };
+  const fetch = (request: ServiceLookupRequest): unknown[] =>
+    lookupResult(context.lookups, recorder, request);
   return {
     service: (...args) => {
       checkArity('service', args, 1);

@@ -162,6 +162,25 @@ export function lookupId(request: LookupRequest): string {
   }
 }
 
+/**
+ * lookupResult reads a lookup's result from the render's resolved cache; on a miss it records the
+ * request (the daemon resolves it and renders again) and answers an empty list for now. The
+ * result is a copy: reverse and sortByLength work in place and must not alter the cache.
+ */
+export function lookupResult(
+  lookups: ReadonlyMap<string, unknown> | undefined,
+  recorder: LookupRecorder,
+  request: LookupRequest,
+): unknown[] {
+  const id = lookupId(request);
+  const hit = lookups?.get(id);
+  if (hit === undefined) {
+    recorder.record(id, request);
+    return [];
+  }
+  return Array.isArray(hit) ? [...(hit as unknown[])] : [];
+}
+
 /** isGoMap tells whether a value stands for a Go `map[string]interface{}` (a plain object). */
 export function isGoMap(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;

@@ -10,13 +10,8 @@ import { agentServiceJson, checkJson } from '../catalog/shapes.js';
 import type { CatalogService, CheckStatus } from '../catalog/types.js';
 import { isCheckStatus } from '../catalog/types.js';
 import type { RequestContext } from './context.js';
-import { has, param, sendJson, sendText } from './context.js';
-import {
-  methodAllowed,
-  readJsonBody,
-  type RouteResult,
-  type ServiceDiscovery,
-} from './catalog-routes.js';
+import { has, methodAllowed, param, sendJson, sendText } from './context.js';
+import { readJsonBody, type RouteResult, type ServiceDiscovery } from './catalog-routes.js';
 import { parseGoBool } from '../../go/strconv.js';
 import { sendStoreError } from './store-errors.js';
 

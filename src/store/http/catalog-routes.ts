@@ -15,7 +15,7 @@ import type { Indexed } from '../types.js';
 import { checkDatacenter, parseReadOptions, queryTimeoutMs, type ReadOptions } from './blocking.js';
 import { readBody } from './body.js';
 import type { RequestContext } from './context.js';
-import { param, sendJson, sendText } from './context.js';
+import { methodAllowed, param, sendJson, sendText } from './context.js';
 import { sendStoreError } from './store-errors.js';
 
 /** ServiceDiscovery is what the catalog, health, agent-service and event routes serve from. */
@@ -27,20 +27,6 @@ export interface ServiceDiscovery {
 
 /** RouteResult is a route's answer: handled (maybe async), or `false` when the path is not its. */
 export type RouteResult = Promise<void> | void | false;
-
-/** methodAllowed answers OPTIONS and wrong methods as Consul does; true when the route should run. */
-export function methodAllowed(ctx: RequestContext, methods: readonly string[]): boolean {
-  const method = ctx.req.method ?? '';
-  if (methods.includes(method)) return true;
-  const allow = ['Allow', ['OPTIONS', ...methods].join(',')];
-  if (method === 'OPTIONS') {
-    ctx.res.writeHead(200, [...allow, 'Content-Length', '0']);
-    ctx.res.end();
-  } else {
-    sendText(ctx, 405, `method ${method} not allowed`, allow);
-  }
-  return false;
-}
 
 /** readJsonBody reads and decodes a JSON body; answers 400 and returns undefined on bad input. */
 export async function readJsonBody(

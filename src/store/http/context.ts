@@ -197,3 +197,17 @@ export function has(ctx: RequestContext, name: string): boolean {
 export function param(ctx: RequestContext, name: string): string {
   return ctx.query.get(name)?.[0] ?? '';
 }
+
+/** methodAllowed answers OPTIONS and wrong methods as Consul does; true when the route should run. */
+export function methodAllowed(ctx: RequestContext, methods: readonly string[]): boolean {
+  const method = ctx.req.method ?? '';
+  if (methods.includes(method)) return true;
+  const allow = ['Allow', ['OPTIONS', ...methods].join(',')];
+  if (method === 'OPTIONS') {
+    ctx.res.writeHead(200, [...allow, 'Content-Length', '0']);
+    ctx.res.end();
+  } else {
+    sendText(ctx, 405, `method ${method} not allowed`, allow);
+  }
+  return false;
+}

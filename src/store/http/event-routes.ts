@@ -7,7 +7,8 @@ import { parseReadOptions, queryTimeoutMs } from './blocking.js';
 import { readBody } from './body.js';
 import type { RequestContext } from './context.js';
 import { param, sendJson, sendText } from './context.js';
-import { methodAllowed, type RouteResult, type ServiceDiscovery } from './catalog-routes.js';
+import { type RouteResult, type ServiceDiscovery } from './catalog-routes.js';
+import { methodAllowed } from './context.js';
 
 const firePrefix = '/v1/event/fire/';
 

@@ -7,9 +7,8 @@ import { checkJson, healthEntryJson } from '../catalog/shapes.js';
 import { isCheckStatus } from '../catalog/types.js';
 import { parseGoBool } from '../../go/strconv.js';
 import type { RequestContext } from './context.js';
-import { has, param, sendText } from './context.js';
+import { has, methodAllowed, param, sendText } from './context.js';
 import {
-  methodAllowed,
   nodeMetaFilter,
   serveRead,
   type RouteResult,

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiConfig, RequestContext } from './context.js';
-import { sendText } from './context.js';
+import { methodAllowed } from './context.js';
 import { agentPaths, handleAgent, handleLeave } from './agent-routes.js';
 import { handleKv, kvMethods } from './kv-routes.js';
 import { parseQuery } from './query.js';
@@ -14,23 +14,6 @@ import { routeServiceDiscovery } from './service-routes.js';
 
 const getOnly = ['GET'] as const;
 const putOnly = ['PUT'] as const;
-
-/**
- * allowed answers OPTIONS and wrong methods as Consul's wrapper does; true when the route
- * should run.
- */
-function allowed(ctx: RequestContext, methods: readonly string[]): boolean {
-  const method = ctx.req.method ?? '';
-  if (methods.includes(method)) return true;
-  const allow = ['Allow', ['OPTIONS', ...methods].join(',')];
-  if (method === 'OPTIONS') {
-    ctx.res.writeHead(200, [...allow, 'Content-Length', '0']);
-    ctx.res.end();
-  } else {
-    sendText(ctx, 405, `method ${method} not allowed`, allow);
-  }
-  return false;
-}
 
 function redirect(res: ServerResponse, location: string): void {
   res.writeHead(301, ['Location', location, 'Content-Length', '0']);
@@ -73,10 +56,10 @@ export function routeRequest(
   const ctx: RequestContext = { req, res, path, query, pretty, config, park, parked };
 
   if (path.startsWith('/v1/kv/')) {
-    return allowed(ctx, kvMethods) ? handleKv(ctx) : undefined;
+    return methodAllowed(ctx, kvMethods) ? handleKv(ctx) : undefined;
   }
   if (path === '/v1/kv') return redirect(res, `/v1/kv/${q < 0 ? '' : `?${rawQuery}`}`);
-  if (path === '/v1/txn') return allowed(ctx, putOnly) ? handleTxn(ctx) : undefined;
+  if (path === '/v1/txn') return methodAllowed(ctx, putOnly) ? handleTxn(ctx) : undefined;
   if (path.startsWith('/v1/session/')) {
     const rest = path.slice('/v1/session/'.length);
     const slash = rest.indexOf('/');
@@ -86,12 +69,12 @@ export function routeRequest(
     const hasArg = slash >= 0;
     if (route && hasArg === route.arg) {
       const arg = hasArg ? rest.slice(slash + 1) : '';
-      return allowed(ctx, [route.method]) ? handleSession(ctx, op, arg) : undefined;
+      return methodAllowed(ctx, [route.method]) ? handleSession(ctx, op, arg) : undefined;
     }
   }
-  if (agentPaths.has(path)) return allowed(ctx, getOnly) ? handleAgent(ctx) : undefined;
+  if (agentPaths.has(path)) return methodAllowed(ctx, getOnly) ? handleAgent(ctx) : undefined;
   if (path === '/v1/agent/leave' && config.onLeave) {
-    return allowed(ctx, putOnly) ? handleLeave(ctx) : undefined;
+    return methodAllowed(ctx, putOnly) ? handleLeave(ctx) : undefined;
   }
   if (config.services) {
     const served = routeServiceDiscovery(ctx, config.services);

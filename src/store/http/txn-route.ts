@@ -3,7 +3,7 @@
  * 200 `{"Results":[...],"Errors":null}`, 409 `{"Results":null,"Errors":[...]}` on rollback, 413 for
  * too many operations or too large values, 400 `Failed to parse body: ...` for undecodable bodies.
  */
-import { TXN_KV_VERBS, type TxnKvOp, type TxnKvVerb } from '../types.js';
+import { TXN_KV_VERBS, TXN_READ_VERBS, type TxnKvOp, type TxnKvVerb } from '../types.js';
 import type { RequestContext } from './context.js';
 import { sendJson, sendText } from './context.js';
 import { checkDatacenter } from './blocking.js';
@@ -12,14 +12,6 @@ import { dirEntry } from './shapes.js';
 import { sendStoreError } from './store-errors.js';
 
 const verbs: ReadonlySet<string> = new Set<string>(TXN_KV_VERBS);
-const readVerbs: ReadonlySet<string> = new Set([
-  'get',
-  'get-or-empty',
-  'get-tree',
-  'check-index',
-  'check-session',
-  'check-not-exists',
-]);
 
 class ParseError extends Error {}
 
@@ -181,7 +173,7 @@ export async function handleTxn(ctx: RequestContext): Promise<void> {
     const errors = result.errors.map((e) => ({ OpIndex: e.opIndex, What: e.what }));
     return sendJson(ctx, { Results: null, Errors: errors }, undefined, 409);
   }
-  const readOnly = parsed.every(({ verb }) => readVerbs.has(verb));
+  const readOnly = parsed.every(({ op }) => TXN_READ_VERBS.has(op.verb));
   // Go leaves the Results slice nil (JSON null) when no op produced a result (delete verbs only).
   const results =
     result.results.length === 0 ? null : result.results.map((entry) => ({ KV: dirEntry(entry) }));
