@@ -4,14 +4,13 @@
  * p50/p99 over 1,000 changes, one at a time, for the embedded backend and for the consul backend
  * against our own agent.
  */
-import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { freePort } from '../test/helpers/free-port.js';
 import { startBenchAgent } from './harness/agent.js';
-import { infoFigure, limitFigure } from './harness/report.js';
+import { oneResourceConfdir, startWatchDaemon, type WatchDaemon } from './harness/daemon.js';
+import { infoFigure, limitFigure, percentile } from './harness/report.js';
 import { timeUntilFile } from './harness/file-watch.js';
 import type { Bench, BenchContext, Figure } from './harness/types.js';
 
@@ -25,60 +24,20 @@ const WARMUP = 20;
 /** A change not rendered within this many ms is counted as lost. */
 const TIMEOUT_MS = 2_000;
 
-/** Daemon is a running `confd -watch` with one resource rendering `/bench/value` into `target`. */
-interface Daemon {
-  readonly dir: string;
+/** BenchDaemon is a running `confd -watch` with one resource rendering `/bench/value` into `target`. */
+interface BenchDaemon extends WatchDaemon {
   readonly target: string;
-  stop(): Promise<void>;
 }
 
-async function startDaemon(ctx: BenchContext, name: string, args: string[]): Promise<Daemon> {
+async function startDaemon(ctx: BenchContext, name: string, args: string[]): Promise<BenchDaemon> {
   const dir = join(ctx.workDir, name);
-  await mkdir(join(dir, 'conf.d'), { recursive: true });
-  await mkdir(join(dir, 'templates'));
-  await mkdir(join(dir, 'out'));
-  const target = join(dir, 'out', 'bench.txt');
-  await writeFile(
-    join(dir, 'conf.d', 'bench.toml'),
-    `[template]\nsrc = "bench.tmpl"\ndest = ${JSON.stringify(target)}\nkeys = ["/bench"]\n`,
-  );
-  await writeFile(join(dir, 'templates', 'bench.tmpl'), '{{getv "/bench/value"}}');
-  const child = spawn(
-    process.execPath,
-    [
-      join(ctx.repoRoot, 'bin', 'confd'),
-      '-confdir',
-      dir,
-      '-config-file',
-      '/nonexistent/confd.toml',
-      '-watch',
-      '-log-level',
-      'warn',
-      ...args,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let err = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    err = (err + chunk.toString('utf8')).slice(-4000);
+  const target = await oneResourceConfdir(dir, {
+    name: 'bench',
+    file: 'bench.txt',
+    keys: ['/bench'],
+    template: '{{getv "/bench/value"}}',
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    })();
-    return stopping;
-  };
-  ctx.defer(stop);
-  void exited.then(() => {
-    if (!stopping) ctx.log(`${name} daemon exited early: ${err.slice(-1000)}`);
-  });
-  return { dir, target, stop };
+  return { ...startWatchDaemon(ctx, { label: name, confdir: dir, args }), target };
 }
 
 /** putValue PUTs `/bench/value` and resolves when the `true` acknowledgement is fully received. */
@@ -124,16 +83,11 @@ async function waitReady(pool: Pool, target: string, signal: AbortSignal): Promi
   }
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
 async function series(
   ctx: BenchContext,
   label: string,
   storeUrl: string,
-  daemon: Daemon,
+  daemon: BenchDaemon,
   limits: { p50: number; p99: number },
 ): Promise<Figure[]> {
   const changes = ctx.quick ? 200 : 1000;

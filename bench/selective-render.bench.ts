@@ -3,13 +3,13 @@
  * 10,000 keys (resource i has keys = ["/app/<i, 4 digits>"] and reads its 10 keys); one key change must
  * re-render exactly its one dependant, within 50 ms of the PUT's acknowledgement.
  */
-import { spawn } from 'node:child_process';
-import { watch } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { freePort } from '../test/helpers/free-port.js';
+import { makeConfdir, startWatchDaemon, writeResource } from './harness/daemon.js';
+import { watchFile } from './harness/file-watch.js';
 import { infoFigure, limitFigure } from './harness/report.js';
 import type { Bench, BenchContext, Figure } from './harness/types.js';
 
@@ -50,46 +50,22 @@ const bench: Bench = {
     const resources = ctx.quick ? 100 : 1000;
     const dir = join(ctx.workDir, 'confdir');
     const out = join(ctx.workDir, 'out');
-    await mkdir(join(dir, 'conf.d'), { recursive: true });
-    await mkdir(join(dir, 'templates'));
-    await mkdir(out);
+    await makeConfdir(dir, out);
     const target = (i: number): string => join(out, `app-${i}.conf`);
     for (let i = 0; i < resources; i++) {
-      await writeFile(
-        join(dir, 'conf.d', `app-${String(i).padStart(4, '0')}.toml`),
-        `[template]\nsrc = "app-${i}.tmpl"\ndest = ${JSON.stringify(target(i))}\nkeys = ["/app/${id(i)}"]\n`,
-      );
-      await writeFile(
-        join(dir, 'templates', `app-${i}.tmpl`),
-        content((k) => `{{getv "/app/${id(i)}/k${k}" "unset"}}`),
-      );
+      await writeResource(dir, {
+        name: `app-${i}`,
+        toml: `app-${id(i)}.toml`,
+        dest: target(i),
+        keys: [`/app/${id(i)}`],
+        template: content((k) => `{{getv "/app/${id(i)}/k${k}" "unset"}}`),
+      });
     }
     const port = await freePort();
-    const child = spawn(
-      process.execPath,
-      [
-        join(ctx.repoRoot, 'bin', 'confd'),
-        '-confdir',
-        dir,
-        '-config-file',
-        '/nonexistent/confd.toml',
-        '-watch',
-        '-log-level',
-        'warn',
-        '-store-addr',
-        `127.0.0.1:${port}`,
-        '-data-dir',
-        join(ctx.workDir, 'data'),
-      ],
-      { stdio: 'ignore' },
-    );
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    ctx.defer(async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
+    startWatchDaemon(ctx, {
+      label: 'selective-render',
+      confdir: dir,
+      args: ['-store-addr', `127.0.0.1:${port}`, '-data-dir', join(ctx.workDir, 'data')],
     });
     const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1 });
     ctx.defer(() => pool.close());
@@ -134,37 +110,18 @@ const bench: Bench = {
     const chosen = Math.floor(resources / 2);
     const newValue = 'changed';
     const expected = content((k) => (k === 3 ? newValue : value(chosen, k)));
-    let seenAt = Number.NaN;
-    let checking = false;
-    let again = false;
-    const check = async (): Promise<void> => {
-      if (!Number.isNaN(seenAt)) return;
-      if (checking) {
-        again = true;
-        return;
-      }
-      checking = true;
-      try {
-        do {
-          again = false;
-          const at = performance.now();
-          const text = await readFile(target(chosen), 'utf8').catch(() => '');
-          if (text === expected) seenAt = at;
-        } while (again && Number.isNaN(seenAt));
-      } finally {
-        checking = false;
-      }
-    };
-    const base = `app-${chosen}.conf`;
     // Every render writes a stage file `.app-<i>.conf<digits>` next to its target, even when the
     // content turns out unchanged, so stage files count renders that replace nothing.
     const staged = new Set<number>();
     const stageName = /^\.app-(\d+)\.conf\d+$/;
-    const watcher = watch(out, (_event, filename) => {
-      const m = filename === null ? null : stageName.exec(filename);
-      if (m) staged.add(Number(m[1]));
-      if (filename === base) void check();
-    });
+    const changed = watchFile(
+      target(chosen),
+      (text) => text === expected,
+      (filename) => {
+        const m = filename === null ? null : stageName.exec(filename);
+        if (m) staged.add(Number(m[1]));
+      },
+    );
     let ackAt: number;
     try {
       const res = await pool.request({
@@ -177,18 +134,22 @@ const bench: Bench = {
         throw new Error(`PUT: ${res.statusCode} ${text}`);
       }
       ackAt = performance.now();
-      await check();
-      await waitFor('the changed target', () => Promise.resolve(!Number.isNaN(seenAt)), 10_000);
+      await changed.check();
+      await waitFor(
+        'the changed target',
+        () => Promise.resolve(!Number.isNaN(changed.seenAt)),
+        10_000,
+      );
       // Give unrelated renders, if any, time to happen before counting.
       await sleep(2000);
     } finally {
-      watcher.close();
+      changed.close();
     }
     const rendered: number[] = [];
     for (let i = 0; i < resources; i++) {
       if ((await fingerprint(target(i))) !== before[i]) rendered.push(i);
     }
-    const ms = Math.max(0, seenAt - ackAt);
+    const ms = Math.max(0, changed.seenAt - ackAt);
     const touched = [...new Set([...staged, ...rendered])].sort((a, b) => a - b);
     const countOk = touched.length === 1 && touched[0] === chosen;
     return [

@@ -3,13 +3,12 @@
  * services x 5 instances registered with TTL checks; one `web` instance's check failed or passed,
  * time from the check call's HTTP answer to the rendered upstream file changing, p50/p99 (issue 5).
  */
-import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { freePort } from '../test/helpers/free-port.js';
-import { infoFigure, verdict } from './harness/report.js';
+import { oneResourceConfdir, startWatchDaemon } from './harness/daemon.js';
+import { infoFigure, percentile, verdict } from './harness/report.js';
 import { timeUntilFile } from './harness/file-watch.js';
 import type { Bench, BenchContext, Figure } from './harness/types.js';
 
@@ -50,11 +49,6 @@ async function inParallel(
   await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
 const bench: Bench = {
   name: 'service-flip',
   description:
@@ -63,52 +57,18 @@ const bench: Bench = {
     const services = ctx.quick ? 100 : 1000;
     const flips = ctx.quick ? 30 : 200;
     const dir = join(ctx.workDir, 'daemon');
-    await mkdir(join(dir, 'conf.d'), { recursive: true });
-    await mkdir(join(dir, 'templates'));
-    await mkdir(join(dir, 'out'));
-    const target = join(dir, 'out', 'upstream.conf');
-    await writeFile(
-      join(dir, 'conf.d', 'upstream.toml'),
-      `[template]\nsrc = "upstream.tmpl"\ndest = ${JSON.stringify(target)}\nkeys = ["/upstream"]\n`,
-    );
-    await writeFile(
-      join(dir, 'templates', 'upstream.tmpl'),
-      '{{range service "web"}}server {{.Address}}:{{.Port}};\n{{end}}',
-    );
-    const port = await freePort();
-    const child = spawn(
-      process.execPath,
-      [
-        join(ctx.repoRoot, 'bin', 'confd'),
-        '-confdir',
-        dir,
-        '-config-file',
-        '/nonexistent/confd.toml',
-        '-watch',
-        '-store-addr',
-        `127.0.0.1:${port}`,
-        '-log-level',
-        'warn',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString('utf8')).slice(-4000);
+    const target = await oneResourceConfdir(dir, {
+      name: 'upstream',
+      file: 'upstream.conf',
+      keys: ['/upstream'],
+      template: '{{range service "web"}}server {{.Address}}:{{.Port}};\n{{end}}',
     });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    let stopping: Promise<void> | undefined;
-    const stop = (): Promise<void> => {
-      stopping ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      })();
-      return stopping;
-    };
-    ctx.defer(stop);
+    const port = await freePort();
+    const daemon = startWatchDaemon(ctx, {
+      label: 'service-flip',
+      confdir: dir,
+      args: ['-store-addr', `127.0.0.1:${port}`],
+    });
     const pool = new Pool(`http://127.0.0.1:${port}`, {
       connections: IN_FLIGHT,
       keepAliveTimeout: 60_000,
@@ -122,7 +82,7 @@ const bench: Bench = {
         break;
       } catch (err) {
         if (Date.now() > deadline || ctx.signal.aborted) {
-          throw new Error(`store not answering: ${stderr.slice(-1000)}`, { cause: err });
+          throw new Error(`store not answering: ${daemon.stderr().slice(-1000)}`, { cause: err });
         }
         await sleep(100);
       }
@@ -188,7 +148,7 @@ const bench: Bench = {
         lost++;
       }
     }
-    await stop();
+    await daemon.stop();
     samples.sort((a, b) => a - b);
     const p99 = percentile(samples, 99);
     const rate = (ms: number): string => Math.round((total / ms) * 1000).toLocaleString('en-US');

@@ -1,24 +1,33 @@
 /**
- * timeUntilFile measures how long after an action's answer a file reaches a wanted content, using
- * fs.watch on the file's directory (targets are replaced by rename) plus a read after the answer.
+ * Seeing a target file reach a wanted content as soon as it is renamed into place: fs.watch on the
+ * file's directory (targets are replaced by rename) plus reads on demand. {@link timeUntilFile}
+ * times it from an action's answer.
  */
 import { watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 
-/** FileTiming is the time from the action's answer to the file seen, and whether it came first. */
-export interface FileTiming {
-  readonly ms: number;
-  readonly beforeAnswer: boolean;
+/** FileWatch is a running watch for one file's wanted content. */
+export interface FileWatch {
+  /** performance.now() taken before the read that first saw the wanted content; NaN until then. */
+  readonly seenAt: number;
+  /** Resolves once the wanted content has been seen. */
+  readonly seen: Promise<void>;
+  /** check reads the file now, unless it has been seen already. */
+  check(): Promise<void>;
+  /** close stops watching the directory. */
+  close(): void;
 }
 
-/** timeUntilFile runs `start`, then waits until `target`'s text satisfies `done`. */
-export async function timeUntilFile(
+/**
+ * watchFile watches `target`'s directory and reads `target` on every event naming it, until its
+ * text satisfies `done`. `onEvent`, if given, sees every event's file name in the directory.
+ */
+export function watchFile(
   target: string,
-  start: () => Promise<unknown>,
   done: (text: string) => boolean,
-  timeoutMs: number,
-): Promise<FileTiming> {
+  onEvent?: (filename: string | null) => void,
+): FileWatch {
   const base = basename(target);
   let seenAt = Number.NaN;
   let checking = false;
@@ -50,19 +59,45 @@ export async function timeUntilFile(
     }
   };
   const watcher = watch(dirname(target), (_event, filename) => {
+    onEvent?.(filename);
     if (filename === base) void check();
   });
-  const timer = setTimeout(resolveSeen, timeoutMs);
+  return {
+    get seenAt() {
+      return seenAt;
+    },
+    seen,
+    check,
+    close: () => watcher.close(),
+  };
+}
+
+/** FileTiming is the time from the action's answer to the file seen, and whether it came first. */
+export interface FileTiming {
+  readonly ms: number;
+  readonly beforeAnswer: boolean;
+}
+
+/** timeUntilFile runs `start`, then waits until `target`'s text satisfies `done`. */
+export async function timeUntilFile(
+  target: string,
+  start: () => Promise<unknown>,
+  done: (text: string) => boolean,
+  timeoutMs: number,
+): Promise<FileTiming> {
+  const file = watchFile(target, done);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
   let answeredAt: number;
   try {
     await start();
     answeredAt = performance.now();
-    await check();
-    await seen;
+    await file.check();
+    await Promise.race([file.seen, timedOut]);
   } finally {
     clearTimeout(timer);
-    watcher.close();
+    file.close();
   }
-  if (Number.isNaN(seenAt)) throw new Error(`${target} not updated within ${timeoutMs} ms`);
-  return { ms: Math.max(0, seenAt - answeredAt), beforeAnswer: seenAt <= answeredAt };
+  if (Number.isNaN(file.seenAt)) throw new Error(`${target} not updated within ${timeoutMs} ms`);
+  return { ms: Math.max(0, file.seenAt - answeredAt), beforeAnswer: file.seenAt <= answeredAt };
 }

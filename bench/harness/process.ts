@@ -1,6 +1,7 @@
 /**
- * Child servers for the benches: spawning a server and waiting for its ready line, stopping it,
- * and reading its resident memory from /proc. Free ports come from test/helpers/free-port.ts.
+ * Child servers for the benches: spawning a server and waiting for its ready line, stopping it
+ * (or any child, {@link childStopper}), and reading its resident memory from /proc. Free ports
+ * come from test/helpers/free-port.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -60,23 +61,35 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ServerPr
     });
   });
   const startMs = performance.now() - started;
-  let stopping: Promise<void> | undefined;
   return {
     child,
     pid: child.pid ?? 0,
     ready,
     startMs,
     output: () => out,
-    stop(graceMs = 10_000) {
-      stopping ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        await exited;
-        clearTimeout(timer);
-      })();
-      return stopping;
-    },
+    stop: childStopper(child, exited),
+  };
+}
+
+/**
+ * childStopper returns an idempotent stop for `child`: SIGTERM, then SIGKILL after `graceMs`
+ * (10 s by default); it resolves when `exited` (the child's `exit` event) has settled, at once if
+ * the child is already gone.
+ */
+export function childStopper(
+  child: ChildProcess,
+  exited: Promise<void>,
+): (graceMs?: number) => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  return (graceMs = 10_000) => {
+    stopping ??= (async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    })();
+    return stopping;
   };
 }
 

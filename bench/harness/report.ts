@@ -1,4 +1,7 @@
-/** Formatting of bench figures: rates with thousands separators, ratios and target verdicts. */
+/**
+ * Formatting of bench figures: rates with thousands separators, ratios, percentiles and target
+ * verdicts.
+ */
 import type { Figure } from './types.js';
 
 /** formatCount renders a number with thousands separators and no decimals (`12,345`). */
@@ -44,4 +47,13 @@ export function failedFigure(label: string, why: string): Figure {
 /** infoFigure is a line without a target. */
 export function infoFigure(line: string): Figure {
   return { line };
+}
+
+/**
+ * percentile is the nearest-rank `p`th percentile (0 < p <= 100) of ascending `sorted`; NaN when
+ * it is empty.
+ */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
