@@ -126,6 +126,42 @@ export function startConfd(
   };
 }
 
+/**
+ * embeddedStoreArgs are the flags for a daemon on the embedded store: `confdir`, an optional
+ * `-data-dir`, the store API on a free port of 127.0.0.1 and no config file.
+ */
+export function embeddedStoreArgs(confdir: string, dataDir?: string): string[] {
+  return [
+    '-confdir',
+    confdir,
+    ...(dataDir === undefined ? [] : ['-data-dir', dataDir]),
+    '-store-addr',
+    '127.0.0.1:0',
+    '-config-file',
+    '/nonexistent/confd.toml',
+  ];
+}
+
+/**
+ * startWatchingConfd starts `confd -watch -log-level debug` on the embedded store (plus `extra`
+ * flags) and waits for its store API's listening line; `url` is that API's base URL.
+ */
+export async function startWatchingConfd(
+  t: TestContext,
+  confdir: string,
+  extra: string[] = [],
+): Promise<{ confd: RunningConfd; url: string }> {
+  const confd = startConfd(t, [
+    '-watch',
+    '-log-level',
+    'debug',
+    ...embeddedStoreArgs(confdir),
+    ...extra,
+  ]);
+  const m = await confd.waitForLine(/^INFO Store HTTP API listening on (\S+):(\d+)$/);
+  return { confd, url: `http://${m[1]}:${m[2]}` };
+}
+
 /** eventually is waitFor with a timeout fit for child processes on a loaded machine (15 s). */
 export function eventually<T>(
   check: () => T | Promise<T>,

@@ -8,15 +8,15 @@ import { createDaemon, splitHostPort } from '../../src/daemon.js';
 import { createLogger } from '../../src/log.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { eventually } from './confd-process.js';
-import { makeConfdir, toml } from './fixtures.js';
+import { makeConfdir, resource } from './fixtures.js';
 
 test('createDaemon: -watch renders, reacts to the HTTP API, and stops when its signal aborts', async (t) => {
   const dir = await tempDir(t);
   const { confdir, out } = await makeConfdir(dir, {
-    'a.toml': {
-      toml: toml({ src: 'a.tmpl', dest: join(dir, 'out', 'a'), keys: ['/a'] }),
-      template: { name: 'a.tmpl', text: 'a={{getv "/a/v" "none"}}\n' },
-    },
+    'a.toml': resource('a.tmpl', 'a={{getv "/a/v" "none"}}\n', {
+      dest: join(dir, 'out', 'a'),
+      keys: ['/a'],
+    }),
   });
   const config = await resolveConfig({
     flags: {

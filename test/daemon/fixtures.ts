@@ -52,3 +52,12 @@ export function toml(fields: Record<string, string | number | string[]>): string
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** resource is a ResourceSpec whose template `src` holds `text`; `fields` are the other keys. */
+export function resource(
+  src: string,
+  text: string,
+  fields: Record<string, string | number | string[]>,
+): ResourceSpec {
+  return { toml: toml({ src, ...fields }), template: { name: src, text } };
+}

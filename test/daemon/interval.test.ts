@@ -3,32 +3,21 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/temp-dir.js';
-import { eventually, startConfd } from './confd-process.js';
-import { makeConfdir, seedDataDir, toml } from './fixtures.js';
+import { embeddedStoreArgs, eventually, startConfd } from './confd-process.js';
+import { makeConfdir, resource, seedDataDir, toml } from './fixtures.js';
 
 test('interval mode re-reads conf.d every pass; a bad file does not stop the others', async (t) => {
   const dir = await tempDir(t);
   const dataDir = join(dir, 'data');
   await seedDataDir(dataDir, { 'a/v': '1', 'b/v': '2' });
   const { confdir, out } = await makeConfdir(dir, {
-    'a.toml': {
-      toml: toml({ src: 'a.hbs', dest: join(dir, 'out', 'a'), keys: ['/a'] }),
-      template: { name: 'a.hbs', text: 'a={{getv "/a/v"}}\n' },
-    },
+    'a.toml': resource('a.hbs', 'a={{getv "/a/v"}}\n', {
+      dest: join(dir, 'out', 'a'),
+      keys: ['/a'],
+    }),
     'broken.toml': { toml: '[template\n' },
   });
-  const confd = startConfd(t, [
-    '-interval',
-    '1',
-    '-confdir',
-    confdir,
-    '-data-dir',
-    dataDir,
-    '-store-addr',
-    '127.0.0.1:0',
-    '-config-file',
-    '/nonexistent/confd.toml',
-  ]);
+  const confd = startConfd(t, ['-interval', '1', ...embeddedStoreArgs(confdir, dataDir)]);
   await eventually(
     async () => (await readFile(join(out, 'a'), 'utf8').catch(() => '')) === 'a=1\n',
   );

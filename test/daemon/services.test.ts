@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/temp-dir.js';
-import { eventually, startConfd } from './confd-process.js';
-import { makeConfdir, seedDataDir, toml } from './fixtures.js';
+import { eventually, startWatchingConfd } from './confd-process.js';
+import { makeConfdir, resource, seedDataDir } from './fixtures.js';
 
 async function put(base: string, path: string, body?: unknown): Promise<void> {
   const res = await fetch(`${base}${path}`, {
@@ -26,31 +26,13 @@ test('embedded store: service lookups render healthy instances', async (t) => {
     'upstream web {\n{{range service "web"}}  server {{.Address}}:{{.Port}}; # {{.ID}}\n' +
     '{{else}}  server 127.0.0.1:65535 down;\n{{end}}}\n# v{{getv "/app/v"}}\n';
   const { confdir, out } = await makeConfdir(dir, {
-    'up.toml': {
-      toml: toml({
-        src: 'up.tmpl',
-        dest: join(dir, 'out', 'up.conf'),
-        keys: ['/app'],
-        reload_cmd: `cat ${join(dir, 'out', 'up.conf')} >> ${join(dir, 'reloads')}`,
-      }),
-      template: { name: 'up.tmpl', text: template },
-    },
+    'up.toml': resource('up.tmpl', template, {
+      dest: join(dir, 'out', 'up.conf'),
+      keys: ['/app'],
+      reload_cmd: `cat ${join(dir, 'out', 'up.conf')} >> ${join(dir, 'reloads')}`,
+    }),
   });
-  const confd = startConfd(t, [
-    '-watch',
-    '-log-level',
-    'debug',
-    '-confdir',
-    confdir,
-    '-data-dir',
-    dataDir,
-    '-store-addr',
-    '127.0.0.1:0',
-    '-config-file',
-    '/nonexistent/confd.toml',
-  ]);
-  const listening = await confd.waitForLine(/Store HTTP API listening on (\S+):(\d+)/);
-  const base = `http://${listening[1]}:${listening[2]}`;
+  const { confd, url: base } = await startWatchingConfd(t, confdir, ['-data-dir', dataDir]);
   const target = join(out, 'up.conf');
   const read = () => readFile(target, 'utf8').catch(() => '');
   await eventually(async () => (await read()).includes('65535 down'), {

@@ -3,35 +3,24 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/temp-dir.js';
-import { eventually, runConfd, startConfd } from './confd-process.js';
+import { embeddedStoreArgs, eventually, runConfd, startWatchingConfd } from './confd-process.js';
 import type { RunningConfd } from './confd-process.js';
-import { makeConfdir, toml } from './fixtures.js';
-
-const noConfig = ['-config-file', '/nonexistent/confd.toml'];
-
-async function startWatching(
-  t: Parameters<typeof tempDir>[0],
-  confdir: string,
-  extra: string[] = [],
-): Promise<{ confd: RunningConfd; url: string }> {
-  const confd = startConfd(t, [
-    '-watch',
-    '-confdir',
-    confdir,
-    '-store-addr',
-    '127.0.0.1:0',
-    '-log-level',
-    'debug',
-    ...noConfig,
-    ...extra,
-  ]);
-  const m = await confd.waitForLine(/^INFO Store HTTP API listening on (\S+):(\d+)$/);
-  return { confd, url: `http://${m[1]}:${m[2]}` };
-}
+import { makeConfdir, resource, toml } from './fixtures.js';
 
 async function put(url: string, key: string, value: string): Promise<void> {
   const res = await fetch(`${url}/v1/kv/${key}`, { method: 'PUT', body: value });
   assert.equal(await res.text(), 'true');
+}
+
+/** confdirWithA writes a confdir with one resource: `a.hbs` (`text`) to out/a over /a. */
+function confdirWithA(
+  dir: string,
+  text: string,
+  fields: Record<string, string | string[]> = {},
+): Promise<{ confdir: string; out: string }> {
+  return makeConfdir(dir, {
+    'a.toml': resource('a.hbs', text, { dest: join(dir, 'out', 'a'), keys: ['/a'], ...fields }),
+  });
 }
 
 const count = (confd: RunningConfd, text: string) =>
@@ -40,16 +29,16 @@ const count = (confd: RunningConfd, text: string) =>
 test('-watch on the embedded store: a PUT re-renders; an unrelated key does not', async (t) => {
   const dir = await tempDir(t);
   const { confdir, out } = await makeConfdir(dir, {
-    'a.toml': {
-      toml: toml({ src: 'a.hbs', dest: join(dir, 'out', 'a.conf'), keys: ['/app'] }),
-      template: { name: 'a.hbs', text: 'proxy={{getv "/app/proxy" "example.com"}}\n' },
-    },
-    'b.toml': {
-      toml: toml({ src: 'b.hbs', dest: join(dir, 'out', 'b.conf'), keys: ['/db'] }),
-      template: { name: 'b.hbs', text: 'db={{getv "/db/host" "localhost"}}\n' },
-    },
+    'a.toml': resource('a.hbs', 'proxy={{getv "/app/proxy" "example.com"}}\n', {
+      dest: join(dir, 'out', 'a.conf'),
+      keys: ['/app'],
+    }),
+    'b.toml': resource('b.hbs', 'db={{getv "/db/host" "localhost"}}\n', {
+      dest: join(dir, 'out', 'b.conf'),
+      keys: ['/db'],
+    }),
   });
-  const { confd, url } = await startWatching(t, confdir);
+  const { confd, url } = await startWatchingConfd(t, confdir);
   const a = join(out, 'a.conf');
   const b = join(out, 'b.conf');
   await eventually(
@@ -86,13 +75,8 @@ test('-watch on the embedded store: a PUT re-renders; an unrelated key does not'
 
 test('SIGTERM ends the daemon with "Captured terminated. Exiting..." and exit 0', async (t) => {
   const dir = await tempDir(t);
-  const { confdir } = await makeConfdir(dir, {
-    'a.toml': {
-      toml: toml({ src: 'a.hbs', dest: join(dir, 'out', 'a'), keys: ['/a'] }),
-      template: { name: 'a.hbs', text: 'x\n' },
-    },
-  });
-  const { confd } = await startWatching(t, confdir);
+  const { confdir } = await confdirWithA(dir, 'x\n');
+  const { confd } = await startWatchingConfd(t, confdir);
   await confd.waitForLine(/has been updated$/);
   assert.equal(await confd.stop('SIGTERM'), 0);
   assert.ok(confd.lines().includes('INFO Captured terminated. Exiting...'));
@@ -100,13 +84,8 @@ test('SIGTERM ends the daemon with "Captured terminated. Exiting..." and exit 0'
 
 test('SIGHUP: a broken new set is rejected and the old one keeps running; a good set applies', async (t) => {
   const dir = await tempDir(t);
-  const { confdir, out } = await makeConfdir(dir, {
-    'a.toml': {
-      toml: toml({ src: 'a.hbs', dest: join(dir, 'out', 'a'), keys: ['/a'] }),
-      template: { name: 'a.hbs', text: 'a={{getv "/a/v" "0"}}\n' },
-    },
-  });
-  const { confd, url } = await startWatching(t, confdir);
+  const { confdir, out } = await confdirWithA(dir, 'a={{getv "/a/v" "0"}}\n');
+  const { confd, url } = await startWatchingConfd(t, confdir);
   await eventually(
     async () => (await readFile(join(out, 'a'), 'utf8').catch(() => '')) === 'a=0\n',
   );
@@ -151,19 +130,11 @@ test('a failed reload_cmd is retried on the next pass; check_cmd sees {{.src}}',
   const dir = await tempDir(t);
   const marker = join(dir, 'reload-ok');
   const reloads = join(dir, 'reloads');
-  const { confdir, out } = await makeConfdir(dir, {
-    'a.toml': {
-      toml: toml({
-        src: 'a.hbs',
-        dest: join(dir, 'out', 'a'),
-        keys: ['/a'],
-        check_cmd: 'grep -q "^a=" {{.src}}',
-        reload_cmd: `test -e ${marker} && echo reloaded >> ${reloads}`,
-      }),
-      template: { name: 'a.hbs', text: 'a={{getv "/a/v" "0"}}\n' },
-    },
+  const { confdir, out } = await confdirWithA(dir, 'a={{getv "/a/v" "0"}}\n', {
+    check_cmd: 'grep -q "^a=" {{.src}}',
+    reload_cmd: `test -e ${marker} && echo reloaded >> ${reloads}`,
   });
-  const { confd, url } = await startWatching(t, confdir);
+  const { confd, url } = await startWatchingConfd(t, confdir);
   await confd.waitForLine(/^ERROR exit status 1$/);
   assert.equal(await readFile(join(out, 'a'), 'utf8'), 'a=0\n');
   assert.ok(!confd.lines().some((l) => l.includes('has been updated')));
@@ -187,18 +158,10 @@ test('a failed reload_cmd is retried on the next pass; check_cmd sees {{.src}}',
 test('-wait batches a burst of writes into one render and one reload', async (t) => {
   const dir = await tempDir(t);
   const reloads = join(dir, 'reloads');
-  const { confdir, out } = await makeConfdir(dir, {
-    'a.toml': {
-      toml: toml({
-        src: 'a.hbs',
-        dest: join(dir, 'out', 'a'),
-        keys: ['/a'],
-        reload_cmd: `echo r >> ${reloads}`,
-      }),
-      template: { name: 'a.hbs', text: '{{getv "/a/v" "0"}}\n' },
-    },
+  const { confdir, out } = await confdirWithA(dir, '{{getv "/a/v" "0"}}\n', {
+    reload_cmd: `echo r >> ${reloads}`,
   });
-  const { confd, url } = await startWatching(t, confdir, ['-wait', '1s:5s']);
+  const { confd, url } = await startWatchingConfd(t, confdir, ['-wait', '1s:5s']);
   await eventually(async () => (await readFile(reloads, 'utf8').catch(() => '')) === 'r\n');
   for (let i = 1; i <= 5; i++) await put(url, 'a/v', String(i));
   await eventually(async () => (await readFile(join(out, 'a'), 'utf8')) === '5\n', {
@@ -213,13 +176,8 @@ test('-wait batches a burst of writes into one render and one reload', async (t)
 test('the embedded store keeps its writes in -data-dir across restarts', async (t) => {
   const dir = await tempDir(t);
   const dataDir = join(dir, 'data');
-  const { confdir, out } = await makeConfdir(dir, {
-    'a.toml': {
-      toml: toml({ src: 'a.hbs', dest: join(dir, 'out', 'a'), keys: ['/a'] }),
-      template: { name: 'a.hbs', text: 'a={{getv "/a/v" "unset"}}\n' },
-    },
-  });
-  const { confd, url } = await startWatching(t, confdir, ['-data-dir', dataDir]);
+  const { confdir, out } = await confdirWithA(dir, 'a={{getv "/a/v" "unset"}}\n');
+  const { confd, url } = await startWatchingConfd(t, confdir, ['-data-dir', dataDir]);
   await eventually(
     async () => (await readFile(join(out, 'a'), 'utf8').catch(() => '')) === 'a=unset\n',
   );
@@ -244,18 +202,10 @@ test('SIGTERM during a render lets it finish (reload_cmd included) before exitin
   const dir = await tempDir(t);
   const started = join(dir, 'started');
   const finished = join(dir, 'finished');
-  const { confdir } = await makeConfdir(dir, {
-    'a.toml': {
-      toml: toml({
-        src: 'a.hbs',
-        dest: join(dir, 'out', 'a'),
-        keys: ['/a'],
-        reload_cmd: `touch ${started}; sleep 1; touch ${finished}`,
-      }),
-      template: { name: 'a.hbs', text: 'a\n' },
-    },
+  const { confdir } = await confdirWithA(dir, 'a\n', {
+    reload_cmd: `touch ${started}; sleep 1; touch ${finished}`,
   });
-  const { confd } = await startWatching(t, confdir);
+  const { confd } = await startWatchingConfd(t, confdir);
   await eventually(
     async () =>
       await readFile(started, 'utf8')
@@ -274,18 +224,10 @@ test('-watch retries a failed reload_cmd on a timer, without any new change', as
   const dir = await tempDir(t);
   const marker = join(dir, 'reload-ok');
   const reloads = join(dir, 'reloads');
-  const { confdir } = await makeConfdir(dir, {
-    'a.toml': {
-      toml: toml({
-        src: 'a.hbs',
-        dest: join(dir, 'out', 'a'),
-        keys: ['/a'],
-        reload_cmd: `test -e ${marker} && echo reloaded >> ${reloads}`,
-      }),
-      template: { name: 'a.hbs', text: 'a\n' },
-    },
+  const { confdir } = await confdirWithA(dir, 'a\n', {
+    reload_cmd: `test -e ${marker} && echo reloaded >> ${reloads}`,
   });
-  const { confd } = await startWatching(t, confdir);
+  const { confd } = await startWatchingConfd(t, confdir);
   await confd.waitForLine(/^ERROR exit status 1$/);
   await writeFile(marker, '');
   await eventually(async () => (await readFile(reloads, 'utf8').catch(() => '')) === 'reloaded\n', {
@@ -297,30 +239,14 @@ test('-watch retries a failed reload_cmd on a timer, without any new change', as
 
 test('-watch exits 0 when confdir does not exist, and 1 when nothing in conf.d loads', async (t) => {
   const dir = await tempDir(t);
-  const none = await runConfd([
-    '-watch',
-    '-confdir',
-    join(dir, 'absent'),
-    '-store-addr',
-    '127.0.0.1:0',
-    '-config-file',
-    '/nonexistent/confd.toml',
-  ]);
+  const none = await runConfd(['-watch', ...embeddedStoreArgs(join(dir, 'absent'))]);
   assert.equal(none.code, 0, none.stderr);
   assert.ok(
     none.lines.includes(
       `WARNING Cannot load template resources: confdir '${join(dir, 'absent')}' does not exist`,
     ),
   );
-  const bad = await runConfd([
-    '-watch',
-    '-confdir',
-    dir,
-    '-store-addr',
-    '127.0.0.1:0',
-    '-config-file',
-    '/nonexistent/confd.toml',
-  ]);
+  const bad = await runConfd(['-watch', ...embeddedStoreArgs(dir)]);
   assert.equal(bad.code, 1, bad.stderr);
   assert.equal(bad.lines.at(-1), `FATAL stat ${join(dir, 'conf.d')}: no such file or directory`);
 });
@@ -328,16 +254,13 @@ test('-watch exits 0 when confdir does not exist, and 1 when nothing in conf.d l
 test('-watch re-renders a resource when its template file changes on disk', async (t) => {
   const dir = await tempDir(t);
   const { confdir, out } = await makeConfdir(dir, {
-    'a.toml': {
-      toml: toml({ src: 'a.tmpl', dest: join(dir, 'out', 'a'), keys: ['/a'] }),
-      template: { name: 'a.tmpl', text: 'one {{getv "/a/v" "x"}}\n' },
-    },
-    'b.toml': {
-      toml: toml({ src: 'b.tmpl', dest: join(dir, 'out', 'b'), keys: ['/b'] }),
-      template: { name: 'b.tmpl', text: 'b\n' },
-    },
+    'a.toml': resource('a.tmpl', 'one {{getv "/a/v" "x"}}\n', {
+      dest: join(dir, 'out', 'a'),
+      keys: ['/a'],
+    }),
+    'b.toml': resource('b.tmpl', 'b\n', { dest: join(dir, 'out', 'b'), keys: ['/b'] }),
   });
-  const { confd } = await startWatching(t, confdir);
+  const { confd } = await startWatchingConfd(t, confdir);
   await eventually(
     async () => (await readFile(join(out, 'a'), 'utf8').catch(() => '')) === 'one x\n',
   );

@@ -8,20 +8,13 @@ import Consul from 'consul';
 import { startAgent } from '../helpers/agent.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { dig as digOutput } from './dig.js';
 
 const run = promisify(execFile);
 
+/** dig with `+short`, trimmed. */
 async function dig(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await run('dig', [
-    '@127.0.0.1',
-    '-p',
-    String(port),
-    '+time=2',
-    '+tries=1',
-    '+short',
-    ...args,
-  ]);
-  return stdout.trim();
+  return (await digOutput(port, '+short', ...args)).trim();
 }
 
 test('confd agent: -config-dir services with checks are served over HTTP and DNS', async (t) => {

@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { test, type TestContext } from 'node:test';
-import { promisify } from 'node:util';
 import { silentLogger } from '../../src/log.js';
 import { CatalogState, parseCatalogRegister } from '../../src/store/catalog/index.js';
 import { catalogDnsView, startDnsServer } from '../../src/store/dns/index.js';
-
-const run = promisify(execFile);
+import { dig } from './dig.js';
 
 function catalog(): CatalogState {
   const state = new CatalogState();
@@ -65,18 +62,6 @@ async function server(t: TestContext, state = catalog()) {
   });
   t.after(() => dns.close());
   return dns;
-}
-
-async function dig(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await run('dig', [
-    '@127.0.0.1',
-    '-p',
-    String(port),
-    '+time=2',
-    '+tries=1',
-    ...args,
-  ]);
-  return stdout;
 }
 
 function records(out: string, section: string): string[] {

@@ -13,7 +13,7 @@ import {
   engineFor,
   isTemplateEngineName,
 } from '../../src/template/engines.js';
-import { sharedDir } from '../helpers/paths.js';
+import { integrationDir, integrationKeys } from './confd-integration.js';
 
 test('engineFor picks by file name, an override wins', () => {
   assert.equal(engineFor('/etc/confd/templates/nginx.conf.tmpl'), 'go');
@@ -48,18 +48,8 @@ test('an engine that is not registered is a typed error', () => {
 });
 
 test('confd integration templates render byte for byte through the registry (Go engine)', async () => {
-  const base = join(sharedDir, 'confd-integration', 'integration');
-  const keys = new Map([
-    ['/key', 'foobar'],
-    ['/database/host', '127.0.0.1'],
-    ['/database/password', 'p@sSw0rd'],
-    ['/database/port', '3306'],
-    ['/database/username', 'confd'],
-    ['/upstream/app1', '10.0.1.10:8080'],
-    ['/upstream/app2', '10.0.1.11:8080'],
-    ['/nested/east/app1', '10.0.1.10:8080'],
-    ['/nested/west/app2', '10.0.1.11:8080'],
-  ]);
+  const base = integrationDir;
+  const keys = integrationKeys();
   const context = { keys, env: { HOSTNAME: 'localhost' }, now: () => 0 };
   const engines = createDefaultEngines();
   const pairs: [string, string][] = [

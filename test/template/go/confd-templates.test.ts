@@ -9,25 +9,15 @@ import { join } from 'node:path';
 import { ErrorCode, isConfdError } from '../../../src/errors.js';
 import { goTemplateEngine, renderGoTemplate } from '../../../src/template/go/index.js';
 import type { RenderContext } from '../../../src/template/types.js';
-import { sharedDir } from '../../helpers/paths.js';
+import { integrationDir, integrationKeys } from '../confd-integration.js';
 
-const integration = join(sharedDir, 'confd-integration', 'integration');
 const templateText = (name: string): string =>
-  readFileSync(join(integration, 'confdir', 'templates', name), 'utf8');
-const expected = (name: string): string => readFileSync(join(integration, 'expect', name), 'utf8');
+  readFileSync(join(integrationDir, 'confdir', 'templates', name), 'utf8');
+const expected = (name: string): string =>
+  readFileSync(join(integrationDir, 'expect', name), 'utf8');
 
 /** The keys confd's integration test writes into every backend. */
-const seeded = new Map<string, string>([
-  ['/key', 'foobar'],
-  ['/database/host', '127.0.0.1'],
-  ['/database/password', 'p@sSw0rd'],
-  ['/database/port', '3306'],
-  ['/database/username', 'confd'],
-  ['/upstream/app1', '10.0.1.10:8080'],
-  ['/upstream/app2', '10.0.1.11:8080'],
-  ['/nested/east/app1', '10.0.1.10:8080'],
-  ['/nested/west/app2', '10.0.1.11:8080'],
-]);
+const seeded: ReadonlyMap<string, string> = integrationKeys();
 
 // 2026-11-25T19:47:03.500Z
 const NOW = Date.UTC(2026, 10, 25, 19, 47, 3, 500);
