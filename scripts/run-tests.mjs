@@ -18,9 +18,15 @@ if (files.length === 0) {
   console.error(`run-tests: no *.test.js files found under ${root}`);
   process.exit(1);
 }
+// Node's own default reporter (spec on a terminal, else TAP), plus a summary of the skipped tests
+// and why (e.g. a system tool not installed, see test/helpers/system-tools.ts).
+const reporters = [
+  process.stdout.isTTY ? 'spec' : 'tap',
+  new URL('./skip-summary-reporter.mjs', import.meta.url).href,
+].flatMap((r) => [`--test-reporter=${r}`, '--test-reporter-destination=stdout']);
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-concurrency=2', '--enable-source-maps', ...files],
+  ['--test', '--test-concurrency=2', '--enable-source-maps', ...reporters, ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -1,17 +1,18 @@
 /**
  * A throw-away PKI for the TLS tests of this folder: a CA, a server certificate for 127.0.0.1 and
- * a client certificate, made with the system `openssl` in a per-test temp dir.
+ * a client certificate, made with the system `openssl` in a per-test temp dir (tests declare
+ * `needs(tools.openssl)`).
  */
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
+import { toolPath, tools } from '../helpers/system-tools.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const run = promisify(execFile);
 
-/** makePki writes a CA, a server cert for 127.0.0.1 and a client cert, all signed by the CA. */
 /** Pki names the PEM files {@link makePki} wrote. */
 export interface Pki {
   ca: string;
@@ -21,11 +22,13 @@ export interface Pki {
   clientKey: string;
 }
 
+/** makePki writes a CA, a server cert for 127.0.0.1 and a client cert, all signed by the CA. */
 export async function makePki(t: TestContext): Promise<Pki> {
+  const openssl = toolPath(tools.openssl);
   const dir = await tempDir(t);
   const p = (name: string) => join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run('openssl', [
+  await run(openssl, [
     'req',
     '-x509',
     ...ec,
@@ -40,7 +43,7 @@ export async function makePki(t: TestContext): Promise<Pki> {
   ]);
   await writeFile(p('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
   for (const name of ['server', 'client']) {
-    await run('openssl', [
+    await run(openssl, [
       'req',
       ...ec,
       '-keyout',
@@ -50,7 +53,7 @@ export async function makePki(t: TestContext): Promise<Pki> {
       '-subj',
       `/CN=${name}`,
     ]);
-    await run('openssl', [
+    await run(openssl, [
       'x509',
       '-req',
       '-in',

@@ -1,7 +1,8 @@
 /**
- * Test helper: runs a real single-member `/usr/bin/etcd` (3.4) on free loopback ports with a
- * per-test data dir, waits until `/health` answers, and kills it after the test. Also exports the
- * child-server plumbing (start/stop a server process) that ./redis.ts reuses.
+ * Test helper: runs a real single-member etcd (3.4; tests declare `needs(tools.etcd)`) on free
+ * loopback ports with a per-test data dir, waits until `/health` answers, and kills it after the
+ * test. Also exports the child-server plumbing (start/stop a server process) that ./redis.ts
+ * reuses.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -9,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import type { TestContext } from 'node:test';
 import { Agent, fetch } from 'undici';
 import { freePort } from './free-port.js';
+import { toolPath, tools } from './system-tools.js';
 import { tempDir } from './temp-dir.js';
 import { waitFor } from './wait-for.js';
 
@@ -184,7 +186,7 @@ export async function startEtcd(
     try {
       server = await startChildServer(
         t,
-        '/usr/bin/etcd',
+        toolPath(tools.etcd),
         [
           ...etcdMemberArgs({ name: 'test', dataDir: `${dir}/data-${attempt}`, url, peer }),
           '--log-level',

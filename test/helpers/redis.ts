@@ -1,11 +1,12 @@
 /**
- * Test helper: runs a real `/usr/bin/redis-server` on a free loopback port and a unix socket in a
- * per-test temp dir, without persistence, and stops it after the test.
+ * Test helper: runs a real `redis-server` (tests declare `needs(tools.redis)`) on a free loopback
+ * port and a unix socket in a per-test temp dir, without persistence, and stops it after the test.
  */
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { startChildServer } from './etcd.js';
 import { freePort } from './free-port.js';
+import { toolPath, tools } from './system-tools.js';
 import { tempDir } from './temp-dir.js';
 
 /** RunningRedis is a started redis-server. */
@@ -34,7 +35,7 @@ export async function startRedis(
     try {
       const server = await startChildServer(
         t,
-        '/usr/bin/redis-server',
+        toolPath(tools.redis),
         [
           '--port',
           String(port),
