@@ -4,38 +4,86 @@
  * Callers convert units (`ns / 1e6` for milliseconds).
  */
 
-const UNIT_NS: Record<string, number> = {
-  ns: 1,
-  us: 1e3,
-  µs: 1e3,
-  μs: 1e3,
-  ms: 1e6,
-  s: 1e9,
-  m: 60e9,
-  h: 3600e9,
+const UNIT_NS: Record<string, bigint> = {
+  ns: 1n,
+  us: 1_000n,
+  µs: 1_000n,
+  μs: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
 };
 
-/** parseGoDuration parses a Go duration ("1h30m", "10s", "1.5s") to nanoseconds; undefined if invalid. */
+/** 1 << 63: one past the largest Duration, and the magnitude of the smallest. */
+const TWO_63 = 1n << 63n;
+const MAX_DURATION = TWO_63 - 1n;
+
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
+
+/**
+ * parseGoDuration parses a Go duration ("1h30m", "10s", "1.5s") to nanoseconds; undefined where
+ * time.ParseDuration fails, including a value outside Go's int64 range (about ±2562047h).
+ */
 export function parseGoDuration(text: string): number | undefined {
-  let rest = text;
-  let sign = 1;
-  if (rest.startsWith('-') || rest.startsWith('+')) {
-    if (rest[0] === '-') sign = -1;
-    rest = rest.slice(1);
+  let s = text;
+  let neg = false;
+  if (s.startsWith('-') || s.startsWith('+')) {
+    neg = s[0] === '-';
+    s = s.slice(1);
   }
-  if (rest === '0') return 0;
-  if (rest === '') return undefined;
-  let total = 0;
-  const re = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
-  while (rest !== '') {
-    const m = re.exec(rest);
-    if (m === null) return undefined;
-    total += Number(m[1]) * (UNIT_NS[m[2] ?? ''] ?? Number.NaN);
-    rest = rest.slice(m[0].length);
+  if (s === '0') return 0;
+  if (s === '') return undefined;
+  let total = 0n;
+  let i = 0;
+  while (i < s.length) {
+    if (s[i] !== '.' && !isDigit(s[i])) return undefined;
+    // The integer part; an overflowing one is an error, as in Go's leadingInt.
+    const intStart = i;
+    let v = 0n;
+    for (; isDigit(s[i]); i++) {
+      v = v * 10n + BigInt(s.charCodeAt(i) - 48);
+      if (v > TWO_63) return undefined;
+    }
+    const pre = i > intStart;
+    // The fraction: digits past what fits are read but ignored, as in Go's leadingFraction.
+    let f = 0n;
+    let scale = 1;
+    let post = false;
+    if (s[i] === '.') {
+      i++;
+      const fracStart = i;
+      let overflow = false;
+      for (; isDigit(s[i]); i++) {
+        if (overflow) continue;
+        const y = f * 10n + BigInt(s.charCodeAt(i) - 48);
+        if (y > TWO_63) {
+          overflow = true;
+          continue;
+        }
+        f = y;
+        scale *= 10;
+      }
+      post = i > fracStart;
+    }
+    if (!pre && !post) return undefined;
+    const unitStart = i;
+    while (i < s.length && s[i] !== '.' && !isDigit(s[i])) i++;
+    const unit = UNIT_NS[s.slice(unitStart, i)];
+    if (unit === undefined) return undefined;
+    if (v > TWO_63 / unit) return undefined;
+    v *= unit;
+    if (f > 0n) {
+      // Go adds the fraction in float64 (nanosecond-exact up to hours), truncated.
+      v += BigInt(Math.trunc(Number(f) * (Number(unit) / scale)));
+      if (v > TWO_63) return undefined;
+    }
+    total += v;
+    if (total > TWO_63) return undefined;
   }
-  // Go reports an overflowing duration as invalid.
-  if (!Number.isFinite(total)) return undefined;
-  return sign * total;
+  if (neg) return total === 0n ? 0 : -Number(total);
+  if (total > MAX_DURATION) return undefined;
+  return Number(total);
 }
 
 const NS_PER_MS = 1_000_000n;

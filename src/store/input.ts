@@ -132,3 +132,19 @@ export function txnRecords(ops: TxnKvOp[]): TxnOpRecord[] {
     };
   });
 }
+
+/**
+ * txnKeyErrors is the key check of Consul's transaction pre-check (`kvsPreApply`, run for every KV
+ * op before the transaction is applied): every verb but `delete-tree` needs a key. It lists one
+ * `Must provide key` per offending op; any at all fails the whole transaction (409), unapplied.
+ */
+export function txnKeyErrors(
+  ops: readonly { readonly verb: string; readonly key: string }[],
+): { opIndex: number; what: string }[] {
+  const errors: { opIndex: number; what: string }[] = [];
+  ops.forEach((op, i) => {
+    if (op.key === '' && op.verb !== 'delete-tree')
+      errors.push({ opIndex: i, what: 'Must provide key' });
+  });
+  return errors;
+}

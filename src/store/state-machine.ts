@@ -632,12 +632,31 @@ export class StateMachine {
     if (this.sessions.has(record.id)) {
       throw new ConfdError(ErrorCode.STORE_INVALID_COMMAND, `session ${record.id} already exists`);
     }
+    this.#checkSessionCatalog(record);
     const session: Session = { ...record, createIndex: index, modifyIndex: index };
     this.sessions.set(record.id, session);
     this.#sessionIndex?.add(session);
     this.sessionsIndex = index;
     this.#effects.sessionsChanged = true;
     return session;
+  }
+
+  /**
+   * #checkSessionCatalog is Consul's sessionCreateTxn check: the session's node is registered, and
+   * every check it names (node checks, then service checks) is registered on that node and not
+   * critical. A store whose catalog never held a node (a plain KV store, no agent registered
+   * itself) has nothing to check against and accepts any node, as before.
+   */
+  #checkSessionCatalog(record: SessionRecord): void {
+    if (this.catalog.nodesIndex === 0) return;
+    const refuse = (message: string) => new ConfdError(ErrorCode.STORE_SESSION_REFUSED, message);
+    if (this.catalog.node(record.node) === undefined) throw refuse('Missing node registration');
+    const ids = [...record.nodeChecks, ...(record.serviceChecks ?? []).map((c) => c.id)];
+    for (const id of ids) {
+      const check = this.catalog.check(record.node, id);
+      if (check === undefined) throw refuse(`Missing check '${id}' registration`);
+      if (check.status === 'critical') throw refuse(`Check '${id}' is in critical state`);
+    }
   }
 
   #sessionDestroy(index: number, id: string): void {

@@ -10,7 +10,7 @@ import { ConfdError, ErrorCode } from '../errors.js';
 import type { Command } from './commands.js';
 import type { DurableLog, LogRecord } from './durable-log.js';
 import { openFileLog } from './file-log.js';
-import { deleteCommand, setCommand, txnRecords } from './input.js';
+import { deleteCommand, setCommand, txnKeyErrors, txnRecords } from './input.js';
 import { LeaderTimers } from './leader-timers.js';
 import { buildSessionRecord } from './session-request.js';
 import { StateMachine } from './state-machine.js';
@@ -189,6 +189,9 @@ class EngineStore implements StoreEngine {
 
   async txn(ops: TxnKvOp[]): Promise<TxnResult> {
     const records = txnRecords(ops);
+    // Consul's pre-check fails the transaction before anything runs (a key is required).
+    const missingKeys = txnKeyErrors(records);
+    if (missingKeys.length > 0) return { ok: false, errors: missingKeys };
     // Consul serves a transaction of reads only as a read: no log entry, no fsync.
     if (records.every((r) => TXN_READ_VERBS.has(r.verb))) {
       this.#open();

@@ -22,6 +22,20 @@ test('parseGoDuration parses what time.ParseDuration accepts, in nanoseconds', (
     ['1d', undefined],
     ['1s ', undefined],
     [`${'9'.repeat(400)}h`, undefined],
+    ['1.s', 1e9],
+    ['.s', undefined],
+    ['1h.5m', 3630e9],
+    // Go's Duration is an int64 of nanoseconds: beyond it ParseDuration fails.
+    ['2562047h', 2562047 * 3600e9],
+    ['2562048h', undefined],
+    ['99999999999h', undefined],
+    ['9223372036854775807ns', 2 ** 63], // (as the nearest double)
+    ['9223372036854775808ns', undefined],
+    ['-9223372036854775808ns', -(2 ** 63)],
+    ['-9223372036854775809ns', undefined],
+    ['2562047h47m16.854775807s', 2 ** 63],
+    ['2562047h47m16.854775808s', undefined],
+    ['1.00000000000000000000000000001s', 1e9],
   ];
   for (const [input, want] of cases) assert.equal(parseGoDuration(input), want, input);
 });

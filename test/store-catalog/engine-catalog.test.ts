@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseCatalogRegister, type CatalogCommand } from '../../src/store/catalog/index.js';
+import { ErrorCode, isConfdError } from '../../src/errors.js';
 import { createStore } from '../../src/store/store.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -93,6 +94,53 @@ test('sessions are invalidated when their node goes or a bound check turns criti
   await store.catalogApply({ type: 'catalog-deregister', node: 'n1' });
   assert.equal(store.sessionInfo(s1.id).value, undefined);
   assert.ok(store.sessionInfo(s3.id).value);
+});
+
+test("session create checks the catalog like Consul's state store, also on replay", async (t) => {
+  const dir = await tempDir(t);
+  let store = await createStore({ dataDir: dir, nodeName: 'n1', timerIntervalMs: 0 });
+  // A store whose catalog never held a node (a plain KV store) has nothing to check against.
+  const plain = await store.sessionCreate({ node: 'anywhere', nodeChecks: ['anything'] });
+  await store.catalogApply(web('n1', '10.0.0.1'));
+  const refused = (message: string) => (e: unknown) =>
+    isConfdError(e, ErrorCode.STORE_SESSION_REFUSED) && e.message === message;
+  await assert.rejects(store.sessionCreate({ node: 'n2' }), refused('Missing node registration'));
+  await assert.rejects(
+    store.sessionCreate({ nodeChecks: ['serfHealth', 'disk'] }),
+    refused("Missing check 'disk' registration"),
+  );
+  await assert.rejects(
+    store.sessionCreate({ serviceChecks: [{ id: 'service:db' }] }),
+    refused("Missing check 'service:db' registration"),
+  );
+  const ok = await store.sessionCreate({ serviceChecks: [{ id: 'service:web' }] });
+  assert.equal(ok.node, 'n1', "the default node is the store's own");
+  await store.catalogApply({
+    type: 'check-status',
+    node: 'n1',
+    checkId: 'service:web',
+    status: 'critical',
+    output: '',
+  });
+  assert.equal(store.sessionInfo(ok.id).value, undefined, 'invalidated by the critical check');
+  await assert.rejects(
+    store.sessionCreate({ serviceChecks: [{ id: 'service:web' }] }),
+    refused("Check 'service:web' is in critical state"),
+  );
+  // Deregistering every node keeps the rule: there is a catalog, the node is just gone.
+  await store.catalogApply({ type: 'catalog-deregister', node: 'n1' });
+  await assert.rejects(store.sessionCreate({}), refused('Missing node registration'));
+  const sessions = store.sessionList().value.map((s) => s.id);
+  assert.deepEqual(sessions, [plain.id]);
+  await store.close();
+
+  // Replaying the log takes the same decisions.
+  store = await createStore({ dataDir: dir, nodeName: 'n1', timerIntervalMs: 0 });
+  t.after(() => store.close());
+  assert.deepEqual(
+    store.sessionList().value.map((s) => s.id),
+    sessions,
+  );
 });
 
 test('a blocking catalog wait wakes only for its scope', async (t) => {

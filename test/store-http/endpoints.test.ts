@@ -91,7 +91,11 @@ test('malformed requests get 4xx and the server keeps serving', async (t) => {
     socket.on('end', () => resolve(text));
     socket.on('error', reject);
   });
-  assert.match(garbage, /^HTTP\/1\.1 400/);
+  // Go's net/http answer to an unreadable request.
+  assert.equal(
+    garbage,
+    'HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request',
+  );
   // A store that throws a plain bug is a 500 with its message, and the server goes on.
   const broken = await startApi(t, {
     store: new Proxy(store, {
@@ -111,6 +115,39 @@ test('malformed requests get 4xx and the server keeps serving', async (t) => {
   assert.equal(res.text, 'boom');
   assert.equal((await broken.request('GET', '/v1/status/leader')).status, 200);
   assert.equal((await request('PUT', '/v1/kv/still', 'alive')).text, 'true');
+});
+
+/** rawExchange writes `payload` on a fresh connection and reads until the server closes it. */
+function rawExchange(url: string, payload: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(new URL(url).port), '127.0.0.1', () => socket.write(payload));
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (c: string) => (text += c));
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+  });
+}
+
+test("request headers: Go's 1 MB limit, past it 431 as Go's net/http writes it", async (t) => {
+  const { url, request } = await startApi(t);
+  const withHeader = (size: number) =>
+    `GET /v1/status/leader HTTP/1.1\r\nHost: x\r\nX-Consul-Token: ${'t'.repeat(size)}\r\n` +
+    'Connection: close\r\n\r\n';
+  // Far past Node's default 16 KiB, within Go's http.DefaultMaxHeaderBytes (1 << 20).
+  assert.match(await rawExchange(url, withHeader(1_000_000)), /^HTTP\/1\.1 200 OK\r\n/);
+  assert.equal(
+    await rawExchange(url, withHeader(1_100_000)),
+    'HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n' +
+      'Connection: close\r\n\r\n431 Request Header Fields Too Large',
+  );
+  // A client still sending when refused gets the answer too, then the connection closes.
+  assert.match(await rawExchange(url, withHeader(8_000_000)), /^HTTP\/1\.1 431 /);
+  assert.equal((await request('GET', '/v1/status/leader')).status, 200, 'the server goes on');
+
+  const small = await startApi(t, { maxHeaderBytes: 1000 });
+  assert.match(await rawExchange(small.url, withHeader(500)), /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(await rawExchange(small.url, withHeader(6000)), /^HTTP\/1\.1 431 /);
 });
 
 test("paths with // are redirected like Go's ServeMux", async (t) => {

@@ -159,6 +159,12 @@ test('bad index, wait, flags and consistency combinations are 400', async (t) =>
     ['/v1/kv/k?index=-1', 'Invalid index'],
     ['/v1/kv/k?index=1&wait=10', 'Invalid wait time'],
     ['/v1/kv/k?wait=forever', 'Invalid wait time'],
+    // Go's time.ParseDuration fails past its int64 nanoseconds (~2562047h), strconv.ParseUint
+    // past 2^64-1.
+    ['/v1/kv/k?wait=99999999999h', 'Invalid wait time'],
+    ['/v1/kv/k?wait=2562048h', 'Invalid wait time'],
+    ['/v1/kv/k?wait=9223372036854775808ns', 'Invalid wait time'],
+    ['/v1/kv/k?index=18446744073709551616', 'Invalid index'],
     ['/v1/kv/k?stale&consistent', 'Cannot specify ?stale with ?consistent, conflicting semantics.'],
   ];
   for (const [path, text] of cases) {
@@ -169,6 +175,22 @@ test('bad index, wait, flags and consistency combinations are 400', async (t) =>
   const flags = await request('PUT', '/v1/kv/k?flags=x', 'v');
   assert.equal(flags.status, 400);
   assert.match(flags.text, /^Invalid flags: /);
+});
+
+test('the largest wait and index Go parses are accepted', async (t) => {
+  const { request } = await startApi(t);
+  await request('PUT', '/v1/kv/k', 'v');
+  for (const path of [
+    '/v1/kv/k?wait=2562047h',
+    '/v1/kv/k?wait=9223372036854775807ns',
+    '/v1/kv/k?wait=-9223372036854775808ns',
+    // An index ahead of the store blocks for the wait, then answers the current state.
+    '/v1/kv/k?index=18446744073709551615&wait=20ms',
+  ]) {
+    const res = await request('GET', path);
+    assert.equal(res.status, 200, path);
+    assert.equal((JSON.parse(res.text) as { Key: string }[])[0].Key, 'k', path);
+  }
 });
 
 test('stale and consistent reads say so in X-Consul-Effective-Consistency', async (t) => {

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'undici';
 import { startApi } from '../helpers/agent.js';
+import { startServiceApi } from '../store-catalog/service-api.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -50,6 +52,57 @@ test('txn rolls back on a failed op: 409 with OpIndex and What, nothing written'
   assert.equal(body.Errors[0].OpIndex, 1);
   assert.match(body.Errors[0].What, /missing/);
   assert.equal((await request('GET', '/v1/kv/x')).status, 404);
+});
+
+test('txn ops without a key fail with 409 Must provide key, except delete-tree', async (t) => {
+  const { request } = await startApi(t);
+  await request('PUT', '/v1/kv/keep', 'v');
+  // Consul's pre-check (kvsPreApply) reports every op that lacks a key; nothing is applied.
+  const res = await request(
+    'PUT',
+    '/v1/txn',
+    JSON.stringify([
+      { KV: { Verb: 'set', Value: b64('x') } },
+      { KV: { Verb: 'set', Key: 'ok', Value: b64('1') } },
+      { KV: { Verb: 'delete', Key: '' } },
+      { KV: { Verb: 'delete-tree', Key: '' } },
+    ]),
+  );
+  assert.equal(res.status, 409);
+  assert.deepEqual(JSON.parse(res.text), {
+    Results: null,
+    Errors: [
+      { OpIndex: 0, What: 'Must provide key' },
+      { OpIndex: 2, What: 'Must provide key' },
+    ],
+  });
+  assert.equal((await request('GET', '/v1/kv/ok')).status, 404, 'nothing was written');
+  assert.equal((await request('GET', '/v1/kv/keep?raw')).text, 'v', 'nothing was deleted');
+  assert.equal((await request('GET', '/v1/kv/?keys')).text, '["keep"]', 'no key "" either');
+
+  for (const verb of [
+    'cas',
+    'lock',
+    'unlock',
+    'get',
+    'get-or-empty',
+    'get-tree',
+    'check-index',
+    'check-session',
+    'check-not-exists',
+    'delete-cas',
+  ]) {
+    const one = await request('PUT', '/v1/txn', JSON.stringify([{ KV: { Verb: verb } }]));
+    assert.equal(one.status, 409, verb);
+    assert.equal(one.text, '{"Results":null,"Errors":[{"OpIndex":0,"What":"Must provide key"}]}');
+  }
+  // The key check runs before the state store, so it also wins over an unknown verb.
+  const unknown = await request('PUT', '/v1/txn', '[{"KV":{"Verb":"explode"}}]');
+  assert.equal(unknown.text, '{"Results":null,"Errors":[{"OpIndex":0,"What":"Must provide key"}]}');
+  // delete-tree with an empty prefix is a valid op: it empties the store.
+  const wipe = await request('PUT', '/v1/txn', '[{"KV":{"Verb":"delete-tree"}}]');
+  assert.equal(wipe.status, 200);
+  assert.equal((await request('GET', '/v1/kv/keep')).status, 404);
 });
 
 test('txn refuses bad bodies with 400, too many ops and big values with 413', async (t) => {
@@ -147,6 +200,64 @@ test('sessions: create, info, list, node, renew, destroy with Consul shapes', as
   const gone = await request('PUT', `/v1/session/renew/${ID}`);
   assert.equal(gone.status, 404);
   assert.equal(gone.text, `Session id '${ID}' not found`);
+});
+
+test('session create needs a registered node and registered, non-critical checks (500)', async (t) => {
+  // The store with its local agent, as `confd agent` and the daemon run it: node1 is registered
+  // with its serfHealth check.
+  const { port } = await startServiceApi(t);
+  const put = async (path: string, body?: unknown) => {
+    const res = await httpRequest(`http://127.0.0.1:${port}${path}`, {
+      method: 'PUT',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.statusCode, text: await res.body.text() };
+  };
+  const create = (body?: unknown) => put('/v1/session/create', body);
+  // The defaults (this node, serfHealth) work, with or without a body.
+  assert.equal((await create()).status, 200);
+  assert.equal((await create({ Node: 'node1', Checks: ['serfHealth'] })).status, 200);
+
+  assert.deepEqual(await create({ Node: 'ghost' }), {
+    status: 500,
+    text: 'Missing node registration',
+  });
+  assert.deepEqual(await create({ Checks: ['serfHealth', 'nope'] }), {
+    status: 500,
+    text: "Missing check 'nope' registration",
+  });
+  assert.deepEqual(await create({ NodeChecks: [], ServiceChecks: [{ ID: 'service:web' }] }), {
+    status: 500,
+    text: "Missing check 'service:web' registration",
+  });
+
+  // A check counts only on its own node: other-node has disk, but no serfHealth.
+  const registered = await put('/v1/catalog/register', {
+    Node: 'other-node',
+    Address: '10.0.0.9',
+    Check: { CheckID: 'disk', Name: 'disk', Status: 'passing' },
+  });
+  assert.equal(registered.status, 200);
+  assert.deepEqual(await create({ Checks: ['disk'] }), {
+    status: 500,
+    text: "Missing check 'disk' registration",
+  });
+  assert.deepEqual(await create({ Node: 'other-node' }), {
+    status: 500,
+    text: "Missing check 'serfHealth' registration",
+  });
+  assert.equal((await create({ Node: 'other-node', Checks: ['disk'] })).status, 200);
+
+  // A critical check (a new TTL check starts critical) cannot back a session.
+  assert.equal((await put('/v1/agent/check/register', { Name: 'ttl', TTL: '1h' })).status, 200);
+  assert.deepEqual(await create({ Checks: ['serfHealth', 'ttl'] }), {
+    status: 500,
+    text: "Check 'ttl' is in critical state",
+  });
+  assert.equal((await put('/v1/agent/check/pass/ttl')).status, 200);
+  assert.equal((await create({ Checks: ['serfHealth', 'ttl'] })).status, 200);
+  const list = await httpRequest(`http://127.0.0.1:${port}/v1/session/list`);
+  assert.equal(((await list.body.json()) as unknown[]).length, 4, 'only the accepted ones exist');
 });
 
 test('session LockDelay numbers are nanoseconds, below 1000 they are seconds', async (t) => {

@@ -135,3 +135,32 @@ test('txn limits: 128 operations, value size, unknown verbs', async (t) => {
   );
   assert.deepEqual(await s.txn([]), { ok: true, results: [], index: s.lastIndex });
 });
+
+test('a txn op without a key fails the txn before it is logged (Consul: Must provide key)', async (t) => {
+  const s = await devStore(t);
+  await s.kvSet('keep', b('v'));
+  const before = s.lastIndex;
+  const r = await s.txn([
+    { verb: 'set', key: 'a', value: b('1') },
+    { verb: 'set', key: '', value: b('x') },
+    { verb: 'get', key: '' },
+    { verb: 'delete-tree', key: '' },
+  ]);
+  assert.deepEqual(r, {
+    ok: false,
+    errors: [
+      { opIndex: 1, what: 'Must provide key' },
+      { opIndex: 2, what: 'Must provide key' },
+    ],
+  });
+  assert.equal(s.lastIndex, before, 'nothing was logged');
+  assert.equal(s.kvGet('a').value, undefined);
+  assert.equal(s.kvGet('').value, undefined);
+  assert.deepEqual(
+    s.kvList('').value.map((e) => e.key),
+    ['keep'],
+  );
+  // delete-tree alone may name the empty prefix: it empties the store.
+  assert.equal((await s.txn([{ verb: 'delete-tree', key: '' }])).ok, true);
+  assert.deepEqual(s.kvList('').value, []);
+});

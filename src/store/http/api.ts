@@ -6,6 +6,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { ConfdError, ErrorCode, errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -56,6 +57,12 @@ export interface HttpApiOptions {
   readonly onLeave?: () => void;
   /** Serves /v1/catalog, /v1/health, the agent's service/check endpoints and /v1/event. */
   readonly services?: ServiceDiscovery;
+  /**
+   * The most bytes of request line and headers a request may send (Consul's
+   * `http_config.max_header_bytes`); more is answered 431. Default (and when <= 0) Go's
+   * `http.DefaultMaxHeaderBytes`, 1 MiB.
+   */
+  readonly maxHeaderBytes?: number;
   /** Closes the API when aborted. */
   readonly signal?: AbortSignal;
 }
@@ -80,6 +87,20 @@ export const consulVersion = '1.21.4';
 
 const drainMs = 1000;
 const idleTimeoutMs = 120_000;
+/** Go's http.DefaultMaxHeaderBytes. */
+const defaultMaxHeaderBytes = 1 << 20;
+/** Go reads this much past MaxHeaderBytes before refusing the header block (initialReadLimitSize). */
+const headerReadSlack = 4096;
+/** How long a refused connection stays open after the answer (Go's rstAvoidanceDelay). */
+const rstAvoidanceMs = 500;
+
+// Go's net/http answers a request it cannot read itself, with a plain-text body naming the status.
+const tooLargeAnswer = goErrorAnswer('431 Request Header Fields Too Large');
+const badRequestAnswer = goErrorAnswer('400 Bad Request');
+
+function goErrorAnswer(status: string): string {
+  return `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${status}`;
+}
 
 /** failRequest answers a request whose route threw: 500 with the message, or drops it. */
 function failRequest(logger: Logger, res: ServerResponse, err: unknown): void {
@@ -176,14 +197,29 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
     }
   };
 
-  const server: Server = createServer(handler);
+  const maxHeaderBytes =
+    options.maxHeaderBytes !== undefined && options.maxHeaderBytes > 0
+      ? options.maxHeaderBytes
+      : defaultMaxHeaderBytes;
+  const server: Server = createServer({ maxHeaderSize: maxHeaderBytes + headerReadSlack }, handler);
   // Consul (Go's http.Server) keeps idle connections open; Go clients drop theirs after 90 s. A
   // shorter server-side idle timeout races with a client reusing the connection for a PUT, which
   // Go does not retry. Keep idle connections longer than the client does; close() ends them.
   server.keepAliveTimeout = idleTimeoutMs;
-  server.on('clientError', (err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy(err);
+  // Node keeps parsing (and failing) whatever else the client sends; answer once, drop the rest.
+  const refused = new WeakSet<Duplex>();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (refused.has(socket)) return;
+    if (!socket.writable) {
+      socket.destroy(err);
+      return;
+    }
+    refused.add(socket);
+    // A header block over the limit is 431, as Go's errTooLarge; anything else unreadable is 400.
+    socket.end(err.code === 'HPE_HEADER_OVERFLOW' ? tooLargeAnswer : badRequestAnswer);
+    // Like Go's closeWriteAndWait: the client may still be sending; read on for a moment so that
+    // closing does not reset the connection before it reads the answer.
+    setTimeout(() => socket.destroy(), rstAvoidanceMs).unref();
   });
 
   let closed: Promise<void> | undefined;

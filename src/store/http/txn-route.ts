@@ -3,6 +3,7 @@
  * 200 `{"Results":[...],"Errors":null}`, 409 `{"Results":null,"Errors":[...]}` on rollback, 413 for
  * too many operations or too large values, 400 `Failed to parse body: ...` for undecodable bodies.
  */
+import { txnKeyErrors } from '../input.js';
 import { TXN_KV_VERBS, TXN_READ_VERBS, type TxnKvOp, type TxnKvVerb } from '../types.js';
 import type { RequestContext } from './context.js';
 import { sendJson, sendText } from './context.js';
@@ -147,6 +148,13 @@ export async function handleTxn(ctx: RequestContext): Promise<void> {
         `Value for key ${JSON.stringify(op.key)} is too large (${size} > ${kvMaxValueSize} bytes)`,
       );
     }
+  }
+  // Consul's pre-check (before the state store runs any op) wants a key for every verb but
+  // delete-tree, and reports each op that lacks one.
+  const missingKeys = txnKeyErrors(parsed.map((p) => p.op));
+  if (missingKeys.length > 0) {
+    const errors = missingKeys.map((e) => ({ OpIndex: e.opIndex, What: e.what }));
+    return sendJson(ctx, { Results: null, Errors: errors }, undefined, 409);
   }
   // An unknown verb fails the transaction at its index, as the state store's txnKVS does.
   const unknown = parsed.findIndex(({ verb }) => !verbs.has(verb));
