@@ -36,6 +36,7 @@ import type { ServiceWatches } from './watcher/service-watches.js';
 import { createServiceWatches } from './watcher/service-watches.js';
 import type { Subscriptions } from './watcher/subscriptions.js';
 import { startSubscriptions } from './watcher/subscriptions.js';
+import type { WatchClock } from './watcher/clock.js';
 import type { CompileFn, TemplateCache } from './watcher/template-cache.js';
 import { createTemplateCache } from './watcher/template-cache.js';
 
@@ -47,6 +48,8 @@ export interface DaemonOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** The clock for templates. Default Date.now. */
   now?: () => number;
+  /** The clock and timers of the watch loops (their retry delays). Default the process's. */
+  watchClock?: WatchClock;
   /** Aborting it is close(): stop watching, finish the render in flight, close everything. */
   signal?: AbortSignal;
 }
@@ -160,6 +163,7 @@ class ConfdDaemon implements Daemon {
   readonly #logger: Logger;
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #now: () => number;
+  readonly #watchClock: WatchClock | undefined;
   readonly #stop = new AbortController();
   /** Teardown steps, run in reverse order. */
   readonly #closers: (() => Promise<void>)[] = [];
@@ -182,6 +186,7 @@ class ConfdDaemon implements Daemon {
     this.#logger = options.logger;
     this.#env = options.env;
     this.#now = options.now ?? Date.now;
+    this.#watchClock = options.watchClock;
     const { signal } = options;
     if (signal?.aborted) void this.close();
     else signal?.addEventListener('abort', () => void this.close(), { once: true });
@@ -484,6 +489,7 @@ class ConfdDaemon implements Daemon {
         logger: this.#logger,
         onChange: (id) => void runner.schedule(id),
         signal: this.#stop.signal,
+        clock: this.#watchClock,
       });
       this.#serviceWatches = watches;
       this.#closers.push(() => Promise.resolve(watches.close()));
@@ -539,6 +545,7 @@ class ConfdDaemon implements Daemon {
     this.#subscriptions = startSubscriptions({
       backend,
       logger: this.#logger,
+      clock: this.#watchClock,
       targets: resources.map((r) => ({ id: r.file, prefix: r.prefix, keys: r.keys })),
       onChange: (ids) => {
         if (this.#quiescence) this.#quiescence.add(ids);

@@ -70,8 +70,10 @@ interface Answer {
 /**
  * WatchedAnswer is the latest answer of a watched prefix. It is current while a blocking query
  * for its index is parked (that query returns, and replaces it, on any change under the prefix)
- * and for {@link WATCHED_FRESH_MS} after it arrived (the watcher's pause between two rounds).
- * A failed or aborted watch drops it.
+ * and for {@link WATCHED_FRESH_MS} after it arrived (the passes an answer triggers read it before
+ * the watcher has sent the next query). A failed or aborted watch drops it. A change after the
+ * answer makes that next query return at once, so a pass that read a stale answer is followed by
+ * one that reads the new one.
  */
 interface WatchedAnswer {
   readonly entries: readonly ConsulKvEntry[];

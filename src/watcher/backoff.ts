@@ -1,5 +1,4 @@
-/** Exponential backoff and abortable waiting for the watch loops. */
-import { setTimeout as sleep } from 'node:timers/promises';
+/** Exponential backoff for the watch loops' retries. */
 
 /** BackoffOptions shape the delays of {@link createBackoff}. */
 export interface BackoffOptions {
@@ -37,16 +36,4 @@ export function createBackoff(options: BackoffOptions = {}): Backoff {
       return failures;
     },
   };
-}
-
-/** pause waits ms milliseconds; resolves false (instead of throwing) when signal fires first. */
-export async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return false;
-  if (ms <= 0) return true;
-  try {
-    await sleep(ms, undefined, { signal });
-    return true;
-  } catch {
-    return false;
-  }
 }

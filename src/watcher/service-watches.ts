@@ -9,7 +9,9 @@ import type { Logger } from '../log.js';
 import type { Backend } from '../backends/types.js';
 import type { ServiceLookupRequest } from '../template/types.js';
 import type { BackoffOptions } from './backoff.js';
-import { createBackoff, pause } from './backoff.js';
+import { realClock } from './clock.js';
+import type { WatchClock } from './clock.js';
+import { createRetry } from './retry.js';
 
 /** ServiceWatchesOptions configures {@link createServiceWatches}. */
 export interface ServiceWatchesOptions {
@@ -19,8 +21,12 @@ export interface ServiceWatchesOptions {
   onChange: (resource: string) => void;
   /** Stops every loop. */
   signal: AbortSignal;
-  /** Delays between failed rounds. Default 250 ms doubling up to 20 s. */
-  backoff?: BackoffOptions;
+  /** Delays between failed rounds (see retry.ts). Default 250 ms doubling up to 1 s. */
+  retry?: BackoffOptions;
+  /** Least times between two logged errors. Default 250 ms doubling up to 20 s. */
+  errorLog?: BackoffOptions;
+  /** The clock and timers. Default {@link realClock}. */
+  clock?: WatchClock;
 }
 
 /** ServiceWatches tracks which resources use which catalog lookups. */
@@ -55,7 +61,14 @@ export function createServiceWatches(options: ServiceWatchesOptions): ServiceWat
     const watchServices = backend.watchServices;
     if (watchServices === undefined) return;
     const signal = AbortSignal.any([options.signal, watch.stop.signal]);
-    const backoff = createBackoff(options.backoff ?? { baseMs: 250, maxMs: 20_000 });
+    const retry = createRetry({
+      clock: options.clock ?? realClock,
+      logger,
+      what: `Watching ${id}`,
+      describe: (err) => `Watching ${id}: ${errorMessage(err)}`,
+      delays: options.retry,
+      logDelays: options.errorLog,
+    });
     let index = 0;
     while (!signal.aborted) {
       let next: number;
@@ -63,11 +76,10 @@ export function createServiceWatches(options: ServiceWatchesOptions): ServiceWat
         next = await watchServices.call(backend, request, { waitIndex: index, signal });
       } catch (err) {
         if (signal.aborted || isConfdError(err, ErrorCode.ABORTED)) return;
-        logger.error(`Watching ${id}: ${errorMessage(err)}`);
-        await pause(backoff.next(), signal);
+        if (!(await retry.failed(err, signal))) return;
         continue;
       }
-      backoff.reset();
+      retry.succeeded();
       const changed = index !== 0 && next !== index;
       index = next;
       if (!changed) continue;

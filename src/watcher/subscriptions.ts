@@ -4,14 +4,28 @@
  *
  * confd runs one loop per resource and re-renders on every return, even a timeout with the same
  * index (`processor.go` monitorPrefix). Here the index rules follow consul-template's view.go: the
- * same index means no change; an index that goes backwards resets to 0; at least `minIntervalMs`
- * between rounds; exponential backoff on errors, reset after a success.
+ * same index means no change; an index that goes backwards resets to 0.
+ *
+ * Unlike consul-template (at least 100 ms between two rounds of a view), nothing waits between two
+ * rounds: one blocking query is in flight per prefix, so the store's answers pace the loop, and a
+ * change that lands while a render runs is rendered once more afterwards by the serial runner. The
+ * only waits are after errors (see retry.ts) and after rounds that answered at once without news,
+ * which a blocking query never does: that guard keeps a misbehaving server from spinning the loop.
  */
-import { errorMessage, isConfdError, ErrorCode } from '../errors.js';
+import { ErrorCode, isConfdError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Backend } from '../backends/types.js';
-import { createBackoff, pause } from './backoff.js';
+import { createBackoff } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';
+import { realClock } from './clock.js';
+import type { WatchClock } from './clock.js';
+import { createRetry } from './retry.js';
+
+/**
+ * A blocking round that brings no change faster than this did not block; two in a row and the
+ * loop slows down on the retry delays.
+ */
+export const NON_BLOCKING_MS = 50;
 
 /** WatchTarget is what a subscription needs of a resource. */
 export interface WatchTarget {
@@ -27,11 +41,12 @@ export interface SubscriptionsOptions {
   /** Called with the ids of the targets under a prefix whose data may have changed. */
   onChange: (ids: readonly string[]) => void;
   logger: Logger;
-  /** Least time between two rounds of one subscription, in ms. Default 100. */
-  minIntervalMs?: number;
-  backoff?: BackoffOptions;
-  /** The clock. Default Date.now. */
-  now?: () => number;
+  /** Delays between failed rounds (see retry.ts). Default 250 ms doubling up to 1 s. */
+  retry?: BackoffOptions;
+  /** Least times between two logged errors. Default 250 ms doubling up to 20 s. */
+  errorLog?: BackoffOptions;
+  /** The clock and timers. Default {@link realClock}. */
+  clock?: WatchClock;
 }
 
 /** Subscriptions is the running set of prefix loops. */
@@ -87,33 +102,54 @@ async function watchLoop(
   signal: AbortSignal,
 ): Promise<void> {
   const { backend, logger } = options;
-  const now = options.now ?? Date.now;
-  const minInterval = options.minIntervalMs ?? 100;
-  const backoff = createBackoff(options.backoff);
+  const clock = options.clock ?? realClock;
+  const retry = createRetry({
+    clock,
+    logger,
+    what: `Watch of prefix ${prefix}`,
+    delays: options.retry,
+    logDelays: options.errorLog,
+  });
+  const slowDown = createBackoff({ baseMs: 250, maxMs: 1000, ...options.retry });
   let waitIndex = 0;
-  let lastRound = -Infinity;
-  // The first round (and the first after a reset or an error) always reports a change.
+  // The first round, and the first after a reset or an error, is a plain read (index 0) that
+  // returns at once and always reports a change: after an outage the resources are re-checked as
+  // soon as the backend answers again, not at its next change.
   let resync = true;
+  let idleRounds = 0;
   while (!signal.aborted) {
-    // Rate limit: only sleeps when rounds follow each other faster than minInterval.
-    const since = now() - lastRound;
-    if (since < minInterval && !(await pause(minInterval - since, signal))) return;
-    lastRound = now();
+    const asked = resync ? 0 : waitIndex;
+    const started = clock.now();
     let index: number;
     try {
-      index = await backend.watchPrefix(prefix, { keys, waitIndex, signal });
+      index = await backend.watchPrefix(prefix, { keys, waitIndex: asked, signal });
     } catch (err) {
       if (signal.aborted || isConfdError(err, ErrorCode.ABORTED)) return;
-      logger.error(errorMessage(err));
       resync = true;
-      if (!(await pause(backoff.next(), signal))) return;
+      if (!(await retry.failed(err, signal))) return;
       continue;
     }
-    backoff.reset();
     if (signal.aborted) return;
-    if (index < waitIndex) {
+    retry.succeeded();
+    const backwards = index < asked;
+    if (asked > 0) {
+      // A blocking query returns on a change or after its wait: an answer without news that came
+      // at once, or an index that went backwards, is idle. One is let through (a restored store);
+      // from the second in a row on, the loop waits the retry delays.
+      const idle = backwards || (index === asked && clock.now() - started < NON_BLOCKING_MS);
+      if (!idle) {
+        idleRounds = 0;
+        slowDown.reset();
+      } else if (++idleRounds > 1) {
+        if (idleRounds === 2) {
+          logger.warn(`Watch of prefix ${prefix} answers without blocking; slowing down`);
+        }
+        if (!(await clock.sleep(slowDown.next(), signal))) return;
+      }
+    }
+    if (backwards) {
       // The index went backwards (store restored or replaced): start over, as consul-template does.
-      logger.debug(`Watch index of ${prefix} went backwards (${index} < ${waitIndex}); resetting`);
+      logger.debug(`Watch index of ${prefix} went backwards (${index} < ${asked}); resetting`);
       waitIndex = 0;
       resync = true;
       continue;

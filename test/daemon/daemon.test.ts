@@ -1,11 +1,13 @@
 /** The composition root in process: createDaemon with a resolved config, a real store and files. */
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/config.js';
 import { createDaemon, splitHostPort } from '../../src/daemon.js';
 import { createLogger } from '../../src/log.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { eventually } from './confd-process.js';
 import { makeConfdir, resource } from './fixtures.js';
@@ -53,4 +55,76 @@ test('splitHostPort parses -store-addr', () => {
   assert.deepEqual(splitHostPort(':8500'), { host: '127.0.0.1', port: 8500 });
   assert.throws(() => splitHostPort('localhost'), /store-addr: want host:port, got "localhost"/);
   assert.throws(() => splitHostPort('h:70000'), /invalid port/);
+});
+
+/** startWatchDaemon runs an in-process `-watch` daemon on the embedded store with `clock`. */
+async function startWatchDaemon(t: TestContext, clock: FakeClock) {
+  const dir = await tempDir(t);
+  const { confdir, out } = await makeConfdir(dir, {
+    'a.toml': resource('a.tmpl', '{{getv "/a/v" "none"}}\n', {
+      dest: join(dir, 'out', 'a'),
+      keys: ['/a'],
+    }),
+  });
+  const config = await resolveConfig({
+    flags: {
+      configFile: '/nonexistent/confd.toml',
+      confdir,
+      watch: true,
+      storeAddr: '127.0.0.1:0',
+    },
+    env: {},
+  });
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'debug', write: (l) => lines.push(l) });
+  const controller = new AbortController();
+  const daemon = createDaemon({
+    config,
+    logger,
+    env: {},
+    signal: controller.signal,
+    watchClock: clock,
+  });
+  const exit = daemon.run();
+  t.after(async () => {
+    controller.abort();
+    await exit;
+  });
+  const dest = join(out, 'a');
+  await eventually(async () => (await readFile(dest, 'utf8').catch(() => '')) === 'none\n');
+  const listening = lines.map((l) => /Store HTTP API listening on (\S+)\n$/.exec(l)).find(Boolean);
+  assert.ok(listening);
+  const put = async (value: string) => {
+    const res = await fetch(`http://${listening[1]}/v1/kv/a/v`, { method: 'PUT', body: value });
+    assert.equal(await res.text(), 'true');
+  };
+  const renders = () => lines.filter((l) => l.includes(`Target config ${dest} has been updated`));
+  return { dest, put, renders };
+}
+
+test('-watch: back-to-back changes each render the newest value, and no round waits on a timer', async (t) => {
+  const clock = new FakeClock();
+  const { dest, put, renders } = await startWatchDaemon(t, clock);
+  // The fake clock never moves: a render that waited on a timer would never happen.
+  for (let i = 1; i <= 30; i++) {
+    await put(`v${i}`);
+    await eventually(async () => (await readFile(dest, 'utf8')) === `v${i}\n`, {
+      what: `change ${i} rendered`,
+    });
+  }
+  assert.equal(renders().length, 31);
+  assert.deepEqual(clock.sleeps, []);
+});
+
+test('-watch: a burst of changes during a render is rendered once more, with the last value', async (t) => {
+  const clock = new FakeClock();
+  const { dest, put, renders } = await startWatchDaemon(t, clock);
+  await Promise.all(Array.from({ length: 40 }, (_, i) => put(`burst-${i}`)));
+  await put('last');
+  await eventually(async () => (await readFile(dest, 'utf8')) === 'last\n', {
+    what: 'the last change rendered',
+  });
+  // Changes that land while a render runs share the one pass after it.
+  assert.ok(renders().length < 42, `${renders().length} renders for 41 changes`);
+  assert.deepEqual(clock.sleeps, []);
 });

@@ -67,15 +67,19 @@ test('-watch via consul: a PUT re-renders; an agent outage never blanks the targ
     what: 'the watch to react to a PUT',
   });
 
-  // The agent goes away: confd logs errors and backs off, the target stays as it was.
+  // The agent goes away: confd logs errors and retries, the target stays as it was.
   await agent.stop();
   const mark = confd.lines().length;
   await confd.waitForLine(/^ERROR .*connection refused/, { from: mark });
   await confd.waitForLine(/^ERROR .*connection refused/, { from: confd.lines().length });
   assert.equal(await content(), 'proxy_pass http://www.google.com;\n');
 
-  // It comes back with its data: the next change renders again.
+  // It comes back with its data: within a retry delay (at most 1 s) the watch answers again and
+  // says so, and the next change renders.
   agent = await startAgent(t, agentArgs);
+  await confd.waitForLine(/^INFO Watch of prefix \/ recovered after \d+ failed attempt\(s\)$/, {
+    from: mark,
+  });
   await put(agent.url, 'nginx/proxy', 'nodejs.org');
   await eventually(async () => (await content()) === 'proxy_pass http://www.nodejs.org;\n', {
     timeoutMs: 15_000,

@@ -13,6 +13,7 @@ import { createStore } from '../../src/store/store.js';
 import type { StoreEngine } from '../../src/store/store.js';
 import type { ServiceLookupRequest } from '../../src/template/types.js';
 import { createServiceWatches } from '../../src/watcher/service-watches.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const lookup = (name: string): ServiceLookupRequest => ({
@@ -94,27 +95,30 @@ test('retain() stops the loops no kept resource uses', async (t) => {
   watches.close();
 });
 
-test('an unreachable backend is logged and retried with growing delays', async (t) => {
-  const lines: { at: number; line: string }[] = [];
-  const logger = createLogger({
-    level: 'error',
-    write: (line) => lines.push({ at: Date.now(), line }),
-  });
+test('an unreachable backend is retried at most 1 s apart and logged ever more rarely', async (t) => {
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'error', write: (line) => lines.push(line) });
   // Port 1 on loopback refuses connections: a Consul that has gone away.
   const backend = await createConsulBackend({ node: '127.0.0.1:1' });
   t.after(() => backend.close());
   const stop = new AbortController();
+  t.after(() => stop.abort());
+  const clock = new FakeClock();
   const watches = createServiceWatches({
     backend,
     logger,
     onChange: () => assert.fail('no change without an answer'),
     signal: stop.signal,
-    backoff: { baseMs: 40, maxMs: 1000 },
+    clock,
   });
   watches.use('service:web', lookup('web'), 'a.toml');
-  await waitFor(() => lines.length >= 4, { timeoutMs: 5000, what: 'four failed rounds' });
+  const delays: number[] = [];
+  for (let i = 0; i < 6; i++) delays.push(await clock.nextSleep(`retry ${i + 1}`));
+  await waitFor(() => clock.pending === 1, { what: 'the 7th failure' });
   stop.abort();
-  assert.match(lines[0].line, /ERROR Watching service:web: .*connection refused/);
-  const gaps = lines.slice(1, 4).map((l, i) => l.at - lines[i].at);
-  assert.ok(gaps[2] > gaps[0], `gaps should grow: ${gaps.join(', ')}`);
+  assert.deepEqual(delays, [250, 500, 1000, 1000, 1000, 1000]);
+  // Attempts at 0, 0.25, 0.75, 1.75, 2.75, 3.75, 4.75 s: logged at 0, 0.25, 0.75, 1.75, 3.75.
+  assert.equal(lines.length, 5, lines.join(''));
+  assert.match(lines[0] ?? '', /ERROR Watching service:web: .*connection refused\n$/);
+  assert.match(lines[4] ?? '', /ERROR Watching service:web: .*connection refused \(attempt 6\)\n$/);
 });

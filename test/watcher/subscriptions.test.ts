@@ -9,6 +9,9 @@ import type { Backend } from '../../src/backends/types.js';
 import { createConsulBackend } from '../../src/backends/consul.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { groupByPrefix, startSubscriptions } from '../../src/watcher/subscriptions.js';
+import { createHttpApi } from '../../src/store/http/index.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { listenLoopback } from '../helpers/http-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -63,56 +66,122 @@ test('one loop per prefix: first round fires, a write wakes only prefixes it fal
   await subs.close();
 });
 
-test('rounds of one subscription are at least minIntervalMs apart', async (t) => {
+test('back-to-back writes: every write is its own round, and no round waits on a timer', async (t) => {
   const store = await createStore({ dev: true, nodeName: 'test' });
   t.after(() => store.close());
   const backend = createEmbeddedBackend({ store });
-  const times: number[] = [];
-  const subs = startSubscriptions({
-    backend,
-    logger: silentLogger,
-    minIntervalMs: 100,
-    targets: [{ id: 'a', prefix: '/', keys: ['/k'] }],
-    onChange: () => times.push(Date.now()),
-  });
-  t.after(() => subs.close());
-  await waitFor(() => times.length === 1);
-  // A write storm: without the rate limit every write could be its own round.
-  const t0 = Date.now();
-  for (let i = 0; i < 20; i++) await store.kvSet('k', enc(String(i)));
-  await store.kvSet('k', enc('last'));
-  await waitFor(() => times.length >= 2);
-  await new Promise((r) => setTimeout(r, 250));
-  const t1 = Date.now();
-  // Rounds start at least 100 ms apart, so at most one per 100 ms window (+1 for the edges).
-  const rounds = times.length - 1;
-  assert.ok(rounds <= Math.ceil((t1 - t0) / 100) + 1, `${rounds} rounds in ${t1 - t0} ms`);
-  assert.ok(rounds < 21, `${rounds} rounds for 21 writes`);
-});
-
-test('errors back off exponentially and are logged; no change is reported', async (t) => {
-  const lines: { at: number; line: string }[] = [];
-  const logger = createLogger({
-    level: 'error',
-    write: (line) => lines.push({ at: Date.now(), line }),
-  });
-  // Port 1 on loopback refuses connections: a backend that has gone away.
-  const backend = await createConsulBackend({ node: '127.0.0.1:1' });
-  t.after(() => backend.close());
+  const clock = new FakeClock();
   let changes = 0;
   const subs = startSubscriptions({
     backend,
-    logger,
-    backoff: { baseMs: 40, maxMs: 1000 },
+    logger: silentLogger,
+    clock,
     targets: [{ id: 'a', prefix: '/', keys: ['/k'] }],
     onChange: () => (changes += 1),
   });
-  await waitFor(() => lines.length >= 4, { timeoutMs: 5000, what: 'four failed rounds' });
+  t.after(() => subs.close());
+  await waitFor(() => changes === 1, { what: 'the first round' });
+  // The fake clock never moves: a round that waited on a timer would never come back.
+  for (let i = 1; i <= 50; i++) {
+    await store.kvSet('k', enc(String(i)));
+    await waitFor(() => changes === i + 1, { what: `the round of write ${i}` });
+  }
+  assert.deepEqual(clock.sleeps, []);
   await subs.close();
-  assert.equal(changes, 0);
-  assert.match(lines[0].line, /ERROR .*127\.0\.0\.1:1.*connect: connection refused/);
-  const gaps = lines.slice(1, 4).map((l, i) => l.at - lines[i].at);
-  assert.ok(gaps[2] > gaps[0], `gaps should grow: ${gaps.join(', ')}`);
+});
+
+test('an outage: retries at most 1 s apart, errors logged ever more rarely, recovery logged', async (t) => {
+  const store = await createStore({ dev: true, nodeName: 'test' });
+  t.after(() => store.close());
+  const first = createHttpApi({ store, nodeName: 'test' });
+  const { port } = await first.listen(0, '127.0.0.1');
+  const backend = await createConsulBackend({ node: `127.0.0.1:${port}` });
+  t.after(() => backend.close());
+  const lines: string[] = [];
+  const clock = new FakeClock();
+  let changes = 0;
+  const subs = startSubscriptions({
+    backend,
+    logger: createLogger({ level: 'info', write: (l) => lines.push(l) }),
+    clock,
+    targets: [{ id: 'a', prefix: '/', keys: ['/k'] }],
+    onChange: () => (changes += 1),
+  });
+  t.after(() => subs.close());
+  await waitFor(() => changes === 1, { what: 'the first round' });
+  // The agent goes away with the blocking query parked on it.
+  await first.close();
+  const delays: number[] = [];
+  // 24 failed attempts ended by their retry delay, about 21 s of outage on the fake clock...
+  for (let i = 0; i < 24; i++) delays.push(await clock.nextSleep(`retry ${i + 1}`));
+  // ...and the 25th failed too, waiting for its retry.
+  await waitFor(() => clock.pending === 1, { what: 'the 25th failure' });
+  assert.deepEqual(delays.slice(0, 3), [250, 500, 1000]);
+  assert.ok(
+    delays.slice(2).every((d) => d === 1000),
+    delays.join(', '),
+  );
+  const errors = lines.filter((l) => l.includes(' ERROR '));
+  // The parked query is cut (connection reset), then every attempt is refused.
+  assert.match(errors[0] ?? '', /ERROR Get "http:\/\/127\.0\.0\.1:\d+\/v1\/kv\/\?index=/);
+  // Logged at 0, 0.25, 0.75, 1.75, 3.75, 7.75, 15.75 s of fake time: 7 lines for 25 attempts.
+  assert.equal(errors.length, 7, errors.join(''));
+  assert.match(errors[1] ?? '', /connect: connection refused \(attempt 2\)\n$/);
+  assert.match(errors[6] ?? '', /\(attempt 18\)\n$/);
+  assert.equal(changes, 1);
+
+  // The agent is back on the same port: the next attempt succeeds and re-checks the resources.
+  const second = createHttpApi({ store, nodeName: 'test' });
+  await second.listen(port, '127.0.0.1');
+  t.after(() => second.close());
+  clock.advance(1000);
+  await waitFor(() => lines.some((l) => l.includes('INFO Watch of prefix / recovered')), {
+    what: 'the recovery line',
+  });
+  assert.ok(
+    lines.some((l) => l.endsWith('INFO Watch of prefix / recovered after 25 failed attempt(s)\n')),
+    lines.join(''),
+  );
+  // The first answer after the outage re-checks the resources at once...
+  await waitFor(() => changes === 2, { what: 'the re-check after the outage' });
+  // ...and the loop parks again: the next change is its own round.
+  await store.kvSet('k', enc('after'));
+  await waitFor(() => changes === 3, { what: 'the change after the outage' });
+  await subs.close();
+});
+
+test('a server that answers without blocking slows the loop down instead of spinning', async (t) => {
+  let requests = 0;
+  // A broken "Consul" that answers every blocking query at once with the same index.
+  const server = createServer((_req, res) => {
+    requests++;
+    res.setHeader('X-Consul-Index', '7');
+    res.setHeader('Content-Type', 'application/json');
+    res.end('[]');
+  });
+  const node = await listenLoopback(t, server);
+  const backend = await createConsulBackend({ node });
+  t.after(() => backend.close());
+  const lines: string[] = [];
+  const clock = new FakeClock();
+  const subs = startSubscriptions({
+    backend,
+    logger: createLogger({ level: 'warning', write: (l) => lines.push(l) }),
+    clock,
+    targets: [{ id: 'a', prefix: '/', keys: ['/k'] }],
+    onChange: () => undefined,
+  });
+  t.after(() => subs.close());
+  // The first read, one idle round let through, then the second idle round waits.
+  assert.equal(await clock.nextSleep(), 250);
+  assert.equal(requests, 3);
+  assert.equal(await clock.nextSleep(), 500);
+  assert.equal(await clock.nextSleep(), 1000);
+  assert.equal(await clock.nextSleep(), 1000);
+  assert.equal(requests, 6);
+  const warnings = lines.filter((l) => l.includes('answers without blocking'));
+  assert.equal(warnings.length, 1, lines.join(''));
+  await subs.close();
 });
 
 test('an index that goes backwards (a replaced Consul) resets the subscription and re-reads', async (t) => {
@@ -149,7 +218,6 @@ test('an index that goes backwards (a replaced Consul) resets the subscription a
   const subs = startSubscriptions({
     backend,
     logger: createLogger({ level: 'debug', write: (l) => lines.push(l) }),
-    minIntervalMs: 10,
     targets: [{ id: 'a', prefix: '/', keys: ['/k'] }],
     onChange: () => (changes += 1),
   });
@@ -185,7 +253,6 @@ test('on a brand-new store the subscription parks at index 1 and wakes on the fi
   const subs = startSubscriptions({
     backend,
     logger: silentLogger,
-    minIntervalMs: 10,
     targets: [{ id: 'a', prefix: '/', keys: ['/k'] }],
     onChange: () => (changes += 1),
   });
