@@ -1,7 +1,7 @@
 /**
  * The folders are the architecture: this test enforces which modules each area may import.
  * `store`, `backends`, `template`, `reload` and `watcher` may import their own folder, the shared
- * leaves (`src/errors.ts`, `src/log.ts`, and `src/go/`, the Go-compatibility helpers) and, as types
+ * leaves (`src/errors.ts`, `src/log.ts`, `src/fsync-policy.ts`, and `src/go/`, the Go-compatibility helpers) and, as types
  * only, the other areas' types. The composition
  * root (`src/daemon.ts`) and the CLI (`src/cli/`) may import anything. The one sanctioned runtime
  * edge between areas: the embedded backend opens the bundled store.
@@ -14,7 +14,7 @@ import { repoRoot } from './helpers/paths.js';
 
 const src = join(repoRoot, 'src');
 const areas = ['store', 'backends', 'template', 'reload', 'watcher'] as const;
-const leaves = ['errors.ts', 'log.ts'];
+const leaves = ['errors.ts', 'log.ts', 'fsync-policy.ts'];
 /** The shared leaf folder of Go-compatibility helpers: anyone may import it. */
 const goLeaf = 'go';
 /** Runtime imports across areas that the design allows, as `from-file -> to-area`. */

@@ -3,8 +3,9 @@
  *
  * The metadata system calls (open, write, fchown, fchmod, fstat, close) run synchronously: on a
  * local file each takes microseconds, far less than a libuv thread-pool round trip, and a render
- * made six of those round trips before its fsync. The fsync itself, which can take milliseconds,
- * stays on the thread pool so the event loop (and an embedded store's HTTP API) keeps running.
+ * made six of those round trips before its fsync. The fsync follows the target syncer's
+ * {@link FsyncPolicy}: synchronous while the disk's fsyncs take well under a millisecond, on the
+ * thread pool otherwise, so a slow disk never stalls the event loop (and an embedded store's API).
  */
 import {
   closeSync,
@@ -12,12 +13,14 @@ import {
   fchownSync,
   fstatSync,
   fsync,
+  fsyncSync,
   openSync,
   rmSync,
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ConfdError, ErrorCode, errorMessage } from '../errors.js';
+import type { FsyncPolicy } from '../fsync-policy.js';
 import type { Logger } from '../log.js';
 
 /** StageFileOptions describes the stage file to write. */
@@ -29,6 +32,8 @@ export interface StageFileOptions {
   uid: number;
   gid: number;
   logger: Logger;
+  /** Chooses a synchronous or a thread-pool fsync. */
+  fsync: FsyncPolicy;
 }
 
 /**
@@ -57,13 +62,19 @@ function fsyncFd(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
 }
 
+/**
+ * hiddenSibling is a `.<base><random digits>` path beside dest, like Go's TempFile names: unlikely
+ * to collide is enough (callers create it exclusively and retry), so no node:crypto to load.
+ */
+export function hiddenSibling(dest: string): string {
+  return join(dirname(dest), `.${basename(dest)}${Math.floor(Math.random() * 0x100000000)}`);
+}
+
 /** Opens a new `.<base><random digits>` file exclusively with mode 0600, like Go's TempFile. */
 function createExclusive(dest: string): [string, number] {
   const dir = dirname(dest);
-  const prefix = `.${basename(dest)}`;
   for (let attempt = 0; ; attempt++) {
-    // Unlikely to collide is enough (the open is exclusive and retried): no node:crypto to load.
-    const path = join(dir, `${prefix}${Math.floor(Math.random() * 0x100000000)}`);
+    const path = hiddenSibling(dest);
     try {
       return [path, openSync(path, 'wx', 0o600)];
     } catch (err) {
@@ -110,6 +121,7 @@ function closeQuietly(fd: number): void {
 export function writeStageFile(options: StageFileOptions): StageFile {
   const { dest, content, mode, uid, gid, logger } = options;
   const [path, fd] = createExclusive(dest);
+  const policy = options.fsync;
   let st;
   try {
     writeAll(fd, content);
@@ -146,7 +158,7 @@ export function writeStageFile(options: StageFileOptions): StageFile {
     async sync() {
       try {
         // fsync, not fdatasync: the owner and mode are part of what must survive.
-        await fsyncFd(fd);
+        await policy.timed(() => (policy.fast ? fsyncSync(fd) : fsyncFd(fd)));
         open = false;
         closeSync(fd);
       } catch (err) {

@@ -3,11 +3,12 @@
  * The rename and the directory's open/close are synchronous (microseconds on a local file system,
  * cheaper than a thread-pool round trip); the directory fsync runs on the thread pool.
  */
-import { closeSync, fsync, openSync, renameSync } from 'node:fs';
+import { closeSync, fsync, linkSync, openSync, renameSync, unlink, unlinkSync } from 'node:fs';
 import { chmod, chown, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfdError, ErrorCode, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { hiddenSibling } from './stage-file.js';
 
 /** SwapOptions describes one installation. */
 export interface SwapOptions {
@@ -20,6 +21,8 @@ export interface SwapOptions {
   logger: Logger;
   /** The rename function (default: fs.renameSync). */
   rename?: (from: string, to: string) => Promise<void>;
+  /** A link to dest's current file from {@link holdReplacedFile}: removed once dest is replaced. */
+  held?: string | undefined;
 }
 
 /** How the stage file reached the destination. */
@@ -34,6 +37,43 @@ function renameNow(from: string, to: string): Promise<void> {
     renameSync(from, to);
     resolve();
   });
+}
+
+/**
+ * holdReplacedFile links dest's current file under a hidden name beside it (the stage files'
+ * `.<base><digits>`), so that the rename replacing dest does not free that file's inode and blocks
+ * while the render waits: on ext4 the freeing is most of a rename's cost (measured here: 100-250 µs
+ * of a 115-280 µs rename of a small file, about 15 µs without it). Made before the stage file's
+ * fsync, whose journal commit then carries it; {@link swapIntoPlace} removes it on the thread pool
+ * once dest is replaced. Undefined (a plain rename) when dest is missing or cannot be linked, e.g.
+ * another user's file under fs.protected_hardlinks.
+ */
+export function holdReplacedFile(dest: string): string | undefined {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const held = hiddenSibling(dest);
+    try {
+      linkSync(dest, held);
+      return held;
+    } catch (err) {
+      if (codeOf(err) !== 'EEXIST') return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** releaseHeld removes a held link: now (dest untouched) or on the thread pool (dest replaced). */
+function releaseHeld(held: string | undefined, logger: Logger, later: boolean): void {
+  if (held === undefined) return;
+  const failed = (err: unknown) => logger.debug(`Cannot remove ${held}: ${errorMessage(err)}`);
+  if (later) {
+    unlink(held, (err) => err && failed(err));
+    return;
+  }
+  try {
+    unlinkSync(held);
+  } catch (err) {
+    failed(err);
+  }
 }
 
 /** Makes a rename durable by fsyncing the directory; some file systems refuse, which is fine. */
@@ -80,11 +120,13 @@ async function writeInPlace(options: SwapOptions): Promise<void> {
  * instead. Other failures are RELOAD_SWAP ConfdErrors; dest is then untouched.
  */
 export async function swapIntoPlace(options: SwapOptions): Promise<SwapMethod> {
-  const { stagePath, dest, logger } = options;
+  const { stagePath, dest, logger, held } = options;
   const rename = options.rename ?? renameNow;
   try {
     await rename(stagePath, dest);
+    releaseHeld(held, logger, true);
   } catch (err) {
+    releaseHeld(held, logger, false);
     if (codeOf(err) !== 'EBUSY') {
       throw new ConfdError(
         ErrorCode.RELOAD_SWAP,

@@ -4,10 +4,11 @@ import { resolve } from 'node:path';
 import { ConfdError, ErrorCode, abortError, errorMessage, isConfdError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createCommandRunner } from './command-runner.js';
+import { createFsyncPolicy, type FsyncPolicy } from '../fsync-policy.js';
 import { compareTarget, type Comparison } from './compare.js';
 import { renderCommand } from './render-command.js';
 import { writeStageFile } from './stage-file.js';
-import { swapIntoPlace } from './swap.js';
+import { holdReplacedFile, swapIntoPlace } from './swap.js';
 import type { CommandRunner, SyncRequest, SyncResult, TargetSyncer } from './types.js';
 
 /** TargetSyncerOptions configures {@link createTargetSyncer}. */
@@ -19,6 +20,8 @@ export interface TargetSyncerOptions {
   commandTimeoutMs?: number;
   /** File-system hooks; `rename` defaults to fs.promises.rename. */
   fs?: { rename?: (from: string, to: string) => Promise<void> };
+  /** When stage files are fsynced on the event loop's thread. Default createFsyncPolicy(). */
+  fsync?: FsyncPolicy;
 }
 
 const toBytes = (content: string | Uint8Array) =>
@@ -90,6 +93,7 @@ export function createTargetSyncer(options: TargetSyncerOptions): TargetSyncer {
   const runner =
     options.runCommand ?? createCommandRunner({ logger, timeoutMs: options.commandTimeoutMs });
   const rename = options.fs?.rename;
+  const fsync = options.fsync ?? createFsyncPolicy();
   const queues = new Map<string, Promise<unknown>>();
 
   async function runReload(
@@ -134,7 +138,7 @@ export function createTargetSyncer(options: TargetSyncerOptions): TargetSyncer {
     const uid = request.uid === undefined || request.uid === -1 ? euid() : request.uid;
     const gid = request.gid === undefined || request.gid === -1 ? egid() : request.gid;
 
-    const stage = writeStageFile({ dest, content, mode, uid, gid, logger });
+    const stage = writeStageFile({ dest, content, mode, uid, gid, logger, fsync });
     let removeStage = !request.keepStageFile;
     if (request.keepStageFile) logger.info(`Keeping staged file: ${stage.path}`);
     const kept = request.keepStageFile ? { stagePath: stage.path } : {};
@@ -168,6 +172,7 @@ export function createTargetSyncer(options: TargetSyncerOptions): TargetSyncer {
       await runCheck(request, stage.path);
       if (signal?.aborted) throw abortError(signal);
       // Durable before it replaces dest; a stage file that is only compared is never fsynced.
+      const held = comparison.exists ? holdReplacedFile(dest) : undefined;
       await stage.sync();
       logger.debug(`Overwriting target config ${dest}`);
       const method = await swapIntoPlace({
@@ -179,6 +184,7 @@ export function createTargetSyncer(options: TargetSyncerOptions): TargetSyncer {
         gid,
         logger,
         rename,
+        held,
       });
       // confd quirk kept: with keepStageFile the stage file is renamed onto dest anyway.
       if (method === 'renamed') removeStage = false;

@@ -2,15 +2,17 @@
  * The on-disk {@link DurableLog}: recovery (last snapshot + log replay, torn-tail truncation),
  * group-committed appends (one write + one fdatasync per batch), and snapshots that bound the log.
  */
-import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
-import { writeSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rm } from 'node:fs/promises';
+import { fdatasyncSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfdError, ErrorCode } from '../errors.js';
+import { createFsyncPolicy } from '../fsync-policy.js';
 import { ByteWriter } from './bytes.js';
 import { lockDataDir } from './dir-lock.js';
 import type { DurableLog, LogRecord } from './durable-log.js';
 import { loadSnapshot, writeSnapshot } from './snapshot.js';
 import type { StateMachine } from './state-machine.js';
+import type { LogFile } from './types.js';
 import {
   SEGMENT_MAGIC,
   encodeFrames,
@@ -24,6 +26,12 @@ export const DEFAULT_SNAPSHOT_EVERY = 65536;
 /** A snapshot is also taken once the log since the last one reaches this size. */
 const SNAPSHOT_BYTES = 64 << 20;
 const SYNC_WRITE_BYTES = 256 << 10;
+/**
+ * A batch of one small record (a lone writer) is made durable with a synchronous fdatasync while
+ * the disk is fast (src/fsync-policy.ts). Batches of several records mean concurrent writers, whose
+ * requests the event loop keeps reading during an fdatasync on the thread pool.
+ */
+const SYNC_FSYNC_MAX_BYTES = 64 << 10;
 
 /** FileLogOptions configures {@link openFileLog}. */
 export interface FileLogOptions {
@@ -33,7 +41,7 @@ export interface FileLogOptions {
   readonly snapshotEvery?: number | undefined;
   /** Opens segment files for appending. Default fs.promises.open. */
   readonly openFile?:
-    ((path: string, flags: string, mode?: number) => Promise<FileHandle>) | undefined;
+    ((path: string, flags: string, mode?: number) => Promise<LogFile>) | undefined;
 }
 
 function snapshotName(index: number): string {
@@ -47,6 +55,12 @@ function parseSnapshotName(name: string): number | undefined {
 
 function ioError(what: string, cause: unknown): ConfdError {
   return new ConfdError(ErrorCode.STORE_IO, what, { cause });
+}
+
+/** datasyncNow is a synchronous fdatasync of a segment file (a test's wrapper may replace it). */
+function datasyncNow(fh: LogFile): void {
+  if (fh.datasyncSync) fh.datasyncSync();
+  else fdatasyncSync(fh.fd);
 }
 
 /** fsyncDir makes a directory's entries durable. */
@@ -169,7 +183,7 @@ class FileLog implements DurableLog {
   readonly #dir: string;
   readonly #snapshotEvery: number;
   readonly #writer = new ByteWriter(64 * 1024);
-  #fh: FileHandle | undefined;
+  #fh: LogFile | undefined;
   #position = 0;
   #segmentFirst = 0;
   /** First indexes of every segment file on disk, oldest first. */
@@ -178,11 +192,12 @@ class FileLog implements DurableLog {
   #records: number;
   #bytes = 0;
   #failed: unknown;
+  readonly #fsyncPolicy = createFsyncPolicy();
   fsyncs = 0;
   snapshots = 0;
 
   readonly #unlock: () => Promise<void>;
-  readonly #open: (path: string, flags: string, mode?: number) => Promise<FileHandle>;
+  readonly #open: (path: string, flags: string, mode?: number) => Promise<LogFile>;
 
   constructor(
     dir: string,
@@ -190,7 +205,7 @@ class FileLog implements DurableLog {
     snapshotIndex: number,
     replayed: number,
     unlock: () => Promise<void>,
-    openFile: ((path: string, flags: string, mode?: number) => Promise<FileHandle>) | undefined,
+    openFile: ((path: string, flags: string, mode?: number) => Promise<LogFile>) | undefined,
   ) {
     this.#unlock = unlock;
     this.#open = openFile ?? open;
@@ -249,7 +264,9 @@ class FileLog implements DurableLog {
             : await fh.write(bytes, done, bytes.length - done, at + done);
         done += bytesWritten;
       }
-      await fh.datasync();
+      const policy = this.#fsyncPolicy;
+      const now = batch.length === 1 && bytes.length <= SYNC_FSYNC_MAX_BYTES && policy.fast;
+      await policy.timed(() => (now ? datasyncNow(fh) : fh.datasync()));
       this.fsyncs++;
     } catch (err) {
       // Never acknowledge the batch; cut the file back so the log stays a clean prefix.

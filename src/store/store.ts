@@ -248,8 +248,18 @@ class EngineStore implements StoreEngine {
     }
     return new Promise((resolve, reject) => {
       this.#pending.push({ command, resolve, reject });
-      this.#writing ??= this.#drain();
+      this.#writing ??= this.#drainSoon();
     });
+  }
+
+  /**
+   * #drainSoon starts the writer after the event loop's current I/O callbacks: the writes of every
+   * request read in this turn form the first batch. The log may make a lone record durable with a
+   * synchronous fdatasync, which must not run before the other requests of the turn are read.
+   */
+  async #drainSoon(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await this.#drain();
   }
 
   async #drain(): Promise<void> {

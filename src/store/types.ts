@@ -133,6 +133,15 @@ export type WatchScope =
   | { kind: 'prefix'; prefix: string }
   | { kind: 'table'; table: 'sessions' | 'kv' };
 
+/**
+ * LogFile is what the write-ahead log uses of an open segment file; a FileHandle is one. Tests wrap
+ * one to inject I/O failures: `datasyncSync`, when present, replaces the synchronous fdatasync the
+ * log makes of a lone small record (default: fs.fdatasyncSync on `fd`).
+ */
+export type LogFile = Pick<FileHandle, 'fd' | 'write' | 'datasync' | 'truncate' | 'close'> & {
+  datasyncSync?: () => void;
+};
+
 /** StoreOptions configures {@link Store} creation. */
 export interface StoreOptions {
   /** Directory holding the write-ahead log and snapshots; created 0700. Required unless dev. */
@@ -150,7 +159,7 @@ export interface StoreOptions {
   /** How often session TTLs and tombstone reaping are checked, in ms. Default 1000; 0 disables. */
   timerIntervalMs?: number;
   /** Opens the log's segment files (tests inject I/O failures). Default fs.promises.open. */
-  openLogFile?: (path: string, flags: string, mode?: number) => Promise<FileHandle>;
+  openLogFile?: (path: string, flags: string, mode?: number) => Promise<LogFile>;
 }
 
 /** StoreStats are the engine's counters (for tests, metrics and benchmarks). */

@@ -2,13 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmod, chown, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTargetSyncer } from '../../src/reload/target-syncer.js';
 import { createCommandRunner } from '../../src/reload/command-runner.js';
 import { isConfdError, ErrorCode } from '../../src/errors.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { captureLogger } from './capture-logger.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const isRoot = process.geteuid?.() === 0;
@@ -454,4 +455,27 @@ test('a stage file kept in sync holds the content, owner and mode', async (t) =>
   const st = await stat(kept.stagePath!);
   assert.equal(st.mode & 0o7777, 0o640);
   assert.deepEqual([st.uid, st.gid], [process.geteuid?.(), process.getegid?.()]);
+});
+
+test('replacing dest leaves only dest: the old file held during the rename is removed', async (t) => {
+  const { dir, dest, syncer } = await setup(t);
+  await syncer.sync({ dest, content: 'v0\n' });
+  const first = await stat(dest);
+  for (let i = 1; i <= 5; i++) await syncer.sync({ dest, content: `v${i}\n` });
+  assert.equal(await readFile(dest, 'utf8'), 'v5\n');
+  assert.notEqual((await stat(dest)).ino, first.ino, 'dest was replaced, not rewritten');
+  // The link that kept the replaced file's inode alive is removed off the render's path.
+  await waitFor(async () => (await readdir(dir)).length === 1, { what: 'the held files removed' });
+  assert.deepEqual(await readdir(dir), ['app.conf']);
+  assert.equal((await stat(dest)).nlink, 1);
+});
+
+test('a reader holding the old dest open keeps reading the old content', async (t) => {
+  const { dest, syncer } = await setup(t);
+  await syncer.sync({ dest, content: 'old\n' });
+  const reader = await open(dest, 'r');
+  t.after(() => reader.close());
+  await syncer.sync({ dest, content: 'new\n' });
+  assert.equal(await readFile(dest, 'utf8'), 'new\n');
+  assert.equal(await reader.readFile('utf8'), 'old\n');
 });

@@ -14,10 +14,10 @@ import {
   stat,
   truncate,
   writeFile,
-  type FileHandle,
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createStore, type StoreEngine } from '../../src/store/store.js';
+import type { LogFile } from '../../src/store/types.js';
 import { isConfdError, ErrorCode } from '../../src/errors.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -257,16 +257,23 @@ test('options are validated', async () => {
 
 /** failingOpen wraps real file handles so that fdatasync fails while `failures` > 0. */
 function failingOpen(control: { failures: number }) {
-  return async (path: string, flags: string, mode?: number): Promise<FileHandle> => {
+  return async (path: string, flags: string, mode?: number): Promise<LogFile> => {
     const fh = await openFile(path, flags, mode);
     return new Proxy(fh, {
       get(target, prop) {
+        // Both the thread-pool fdatasync and the synchronous one a lone record may get.
         if (prop === 'datasync' && control.failures > 0) {
           return () => {
             control.failures--;
             return Promise.reject(
               Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }),
             );
+          };
+        }
+        if (prop === 'datasyncSync' && control.failures > 0) {
+          return () => {
+            control.failures--;
+            throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
           };
         }
         const value: unknown = Reflect.get(target, prop, target);
