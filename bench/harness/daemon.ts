@@ -69,6 +69,8 @@ export interface StartWatchDaemonOptions {
   readonly confdir: string;
   /** Backend flags after `-watch -log-level warn`, e.g. `-store-addr 127.0.0.1:<port>`. */
   readonly args: readonly string[];
+  /** Another confd executable with the same flags (the real confd); default `node bin/confd`. */
+  readonly command?: string | undefined;
 }
 
 /**
@@ -77,10 +79,14 @@ export interface StartWatchDaemonOptions {
  * It is stopped after the bench; an exit before that is logged with the end of its stderr.
  */
 export function startWatchDaemon(ctx: BenchContext, options: StartWatchDaemonOptions): WatchDaemon {
+  const [command, ...head] =
+    options.command === undefined
+      ? [process.execPath, join(ctx.repoRoot, 'bin', 'confd')]
+      : [options.command];
   const child = spawn(
-    process.execPath,
+    command ?? process.execPath,
     [
-      join(ctx.repoRoot, 'bin', 'confd'),
+      ...head,
       '-confdir',
       options.confdir,
       '-config-file',

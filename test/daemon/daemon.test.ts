@@ -13,40 +13,14 @@ import { eventually } from './confd-process.js';
 import { makeConfdir, resource } from './fixtures.js';
 
 test('createDaemon: -watch renders, reacts to the HTTP API, and stops when its signal aborts', async (t) => {
-  const dir = await tempDir(t);
-  const { confdir, out } = await makeConfdir(dir, {
-    'a.toml': resource('a.tmpl', 'a={{getv "/a/v" "none"}}\n', {
-      dest: join(dir, 'out', 'a'),
-      keys: ['/a'],
-    }),
-  });
-  const config = await resolveConfig({
-    flags: {
-      configFile: '/nonexistent/confd.toml',
-      confdir,
-      watch: true,
-      storeAddr: '127.0.0.1:0',
-    },
-    env: {},
-  });
-  const lines: string[] = [];
-  const logger = createLogger({ level: 'debug', write: (l) => lines.push(l) });
-  const controller = new AbortController();
-  const daemon = createDaemon({ config, logger, env: {}, signal: controller.signal });
-  const exit = daemon.run();
-  t.after(() => controller.abort());
-  const dest = join(out, 'a');
-  await eventually(async () => (await readFile(dest, 'utf8').catch(() => '')) === 'a=none\n');
-  const listening = lines.map((l) => /Store HTTP API listening on (\S+)\n$/.exec(l)).find(Boolean);
-  assert.ok(listening);
-  const res = await fetch(`http://${listening[1]}/v1/kv/a/v`, { method: 'PUT', body: 'set' });
-  assert.equal(await res.text(), 'true');
-  await eventually(async () => (await readFile(dest, 'utf8')) === 'a=set\n');
+  const { dest, put, url, controller, daemon, exit } = await startWatchDaemon(t);
+  await put('set');
+  await eventually(async () => (await readFile(dest, 'utf8')) === 'set\n');
   controller.abort();
   assert.equal(await exit, 0);
   await daemon.close();
   // The HTTP API is closed with the daemon.
-  await assert.rejects(fetch(`http://${listening[1]}/v1/kv/a/v`));
+  await assert.rejects(fetch(`${url}/v1/kv/a/v`));
 });
 
 test('splitHostPort parses -store-addr', () => {
@@ -57,8 +31,11 @@ test('splitHostPort parses -store-addr', () => {
   assert.throws(() => splitHostPort('h:70000'), /invalid port/);
 });
 
-/** startWatchDaemon runs an in-process `-watch` daemon on the embedded store with `clock`. */
-async function startWatchDaemon(t: TestContext, clock: FakeClock) {
+/**
+ * startWatchDaemon runs an in-process `-watch` daemon on the embedded store (with `clock` for its
+ * watch loops) rendering `/a/v` into `dest`, and waits for the first render.
+ */
+async function startWatchDaemon(t: TestContext, clock?: FakeClock) {
   const dir = await tempDir(t);
   const { confdir, out } = await makeConfdir(dir, {
     'a.toml': resource('a.tmpl', '{{getv "/a/v" "none"}}\n', {
@@ -94,12 +71,13 @@ async function startWatchDaemon(t: TestContext, clock: FakeClock) {
   await eventually(async () => (await readFile(dest, 'utf8').catch(() => '')) === 'none\n');
   const listening = lines.map((l) => /Store HTTP API listening on (\S+)\n$/.exec(l)).find(Boolean);
   assert.ok(listening);
+  const url = `http://${listening[1]}`;
   const put = async (value: string) => {
-    const res = await fetch(`http://${listening[1]}/v1/kv/a/v`, { method: 'PUT', body: value });
+    const res = await fetch(`${url}/v1/kv/a/v`, { method: 'PUT', body: value });
     assert.equal(await res.text(), 'true');
   };
   const renders = () => lines.filter((l) => l.includes(`Target config ${dest} has been updated`));
-  return { dest, put, renders };
+  return { dest, put, renders, url, controller, daemon, exit };
 }
 
 test('-watch: back-to-back changes each render the newest value, and no round waits on a timer', async (t) => {
