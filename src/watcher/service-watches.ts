@@ -11,6 +11,7 @@ import type { ServiceLookupRequest } from '../template/types.js';
 import type { BackoffOptions } from './backoff.js';
 import { realClock } from './clock.js';
 import type { WatchClock } from './clock.js';
+import { createIdleGuard } from './idle-guard.js';
 import { createRetry } from './retry.js';
 
 /** ServiceWatchesOptions configures {@link createServiceWatches}. */
@@ -61,25 +62,36 @@ export function createServiceWatches(options: ServiceWatchesOptions): ServiceWat
     const watchServices = backend.watchServices;
     if (watchServices === undefined) return;
     const signal = AbortSignal.any([options.signal, watch.stop.signal]);
+    const clock = options.clock ?? realClock;
+    const what = `Watching ${id}`;
     const retry = createRetry({
-      clock: options.clock ?? realClock,
+      clock,
       logger,
-      what: `Watching ${id}`,
-      describe: (err) => `Watching ${id}: ${errorMessage(err)}`,
+      what,
+      describe: (err) => `${what}: ${errorMessage(err)}`,
       delays: options.retry,
       logDelays: options.errorLog,
     });
+    const guard = createIdleGuard({ clock, logger, what, delays: options.retry });
     let index = 0;
+    // After an error the next round is a plain read: a lookup that changed meanwhile is
+    // re-rendered as soon as the backend answers again.
+    let reread = false;
     while (!signal.aborted) {
+      const asked = reread ? 0 : index;
+      const startedAt = clock.now();
       let next: number;
       try {
-        next = await watchServices.call(backend, request, { waitIndex: index, signal });
+        next = await watchServices.call(backend, request, { waitIndex: asked, signal });
       } catch (err) {
         if (signal.aborted || isConfdError(err, ErrorCode.ABORTED)) return;
+        reread = true;
         if (!(await retry.failed(err, signal))) return;
         continue;
       }
       retry.succeeded();
+      reread = false;
+      if (!(await guard.after({ asked, index: next, startedAt }, signal))) return;
       const changed = index !== 0 && next !== index;
       index = next;
       if (!changed) continue;

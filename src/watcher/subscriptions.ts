@@ -9,23 +9,17 @@
  * Unlike consul-template (at least 100 ms between two rounds of a view), nothing waits between two
  * rounds: one blocking query is in flight per prefix, so the store's answers pace the loop, and a
  * change that lands while a render runs is rendered once more afterwards by the serial runner. The
- * only waits are after errors (see retry.ts) and after rounds that answered at once without news,
- * which a blocking query never does: that guard keeps a misbehaving server from spinning the loop.
+ * only waits are after errors (retry.ts) and after rounds that answered at once without news,
+ * which a blocking query never does (idle-guard.ts): a misbehaving server cannot spin the loop.
  */
 import { ErrorCode, isConfdError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Backend } from '../backends/types.js';
-import { createBackoff } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';
 import { realClock } from './clock.js';
 import type { WatchClock } from './clock.js';
+import { createIdleGuard } from './idle-guard.js';
 import { createRetry } from './retry.js';
-
-/**
- * A blocking round that brings no change faster than this did not block; two in a row and the
- * loop slows down on the retry delays.
- */
-export const NON_BLOCKING_MS = 50;
 
 /** WatchTarget is what a subscription needs of a resource. */
 export interface WatchTarget {
@@ -103,23 +97,23 @@ async function watchLoop(
 ): Promise<void> {
   const { backend, logger } = options;
   const clock = options.clock ?? realClock;
+  const what = `Watch of prefix ${prefix}`;
   const retry = createRetry({
     clock,
     logger,
-    what: `Watch of prefix ${prefix}`,
+    what,
     delays: options.retry,
     logDelays: options.errorLog,
   });
-  const slowDown = createBackoff({ baseMs: 250, maxMs: 1000, ...options.retry });
+  const guard = createIdleGuard({ clock, logger, what, delays: options.retry });
   let waitIndex = 0;
   // The first round, and the first after a reset or an error, is a plain read (index 0) that
   // returns at once and always reports a change: after an outage the resources are re-checked as
   // soon as the backend answers again, not at its next change.
   let resync = true;
-  let idleRounds = 0;
   while (!signal.aborted) {
     const asked = resync ? 0 : waitIndex;
-    const started = clock.now();
+    const startedAt = clock.now();
     let index: number;
     try {
       index = await backend.watchPrefix(prefix, { keys, waitIndex: asked, signal });
@@ -131,23 +125,8 @@ async function watchLoop(
     }
     if (signal.aborted) return;
     retry.succeeded();
-    const backwards = index < asked;
-    if (asked > 0) {
-      // A blocking query returns on a change or after its wait: an answer without news that came
-      // at once, or an index that went backwards, is idle. One is let through (a restored store);
-      // from the second in a row on, the loop waits the retry delays.
-      const idle = backwards || (index === asked && clock.now() - started < NON_BLOCKING_MS);
-      if (!idle) {
-        idleRounds = 0;
-        slowDown.reset();
-      } else if (++idleRounds > 1) {
-        if (idleRounds === 2) {
-          logger.warn(`Watch of prefix ${prefix} answers without blocking; slowing down`);
-        }
-        if (!(await clock.sleep(slowDown.next(), signal))) return;
-      }
-    }
-    if (backwards) {
+    if (!(await guard.after({ asked, index, startedAt }, signal))) return;
+    if (index < asked) {
       // The index went backwards (store restored or replaced): start over, as consul-template does.
       logger.debug(`Watch index of ${prefix} went backwards (${index} < ${asked}); resetting`);
       waitIndex = 0;

@@ -14,6 +14,7 @@ import type { StoreEngine } from '../../src/store/store.js';
 import type { ServiceLookupRequest } from '../../src/template/types.js';
 import { createServiceWatches } from '../../src/watcher/service-watches.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { startNonBlockingConsul } from '../helpers/http-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const lookup = (name: string): ServiceLookupRequest => ({
@@ -121,4 +122,31 @@ test('an unreachable backend is retried at most 1 s apart and logged ever more r
   assert.equal(lines.length, 5, lines.join(''));
   assert.match(lines[0] ?? '', /ERROR Watching service:web: .*connection refused\n$/);
   assert.match(lines[4] ?? '', /ERROR Watching service:web: .*connection refused \(attempt 6\)\n$/);
+});
+
+test('a server that answers lookups without blocking slows the loop down instead of spinning', async (t) => {
+  const consul = await startNonBlockingConsul(t, 9);
+  const backend = await createConsulBackend({ node: consul.node });
+  t.after(() => backend.close());
+  const stop = new AbortController();
+  t.after(() => stop.abort());
+  const lines: string[] = [];
+  const clock = new FakeClock();
+  const watches = createServiceWatches({
+    backend,
+    logger: createLogger({ level: 'warning', write: (l) => lines.push(l) }),
+    onChange: () => assert.fail('the index never moves'),
+    signal: stop.signal,
+    clock,
+  });
+  watches.use('service:web', lookup('web'), 'a.toml');
+  // The first read, one idle round let through, then the second idle round waits.
+  assert.equal(await clock.nextSleep(), 250);
+  assert.equal(consul.requests(), 3);
+  assert.equal(await clock.nextSleep(), 500);
+  assert.equal(consul.requests(), 4);
+  assert.deepEqual(
+    lines.map((l) => l.replace(/^.*WARNING /, '')),
+    ['Watching service:web answers without blocking; slowing down\n'],
+  );
 });

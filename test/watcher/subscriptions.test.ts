@@ -11,7 +11,7 @@ import { createLogger, silentLogger } from '../../src/log.js';
 import { groupByPrefix, startSubscriptions } from '../../src/watcher/subscriptions.js';
 import { createHttpApi } from '../../src/store/http/index.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { listenLoopback } from '../helpers/http-server.js';
+import { startNonBlockingConsul } from '../helpers/http-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -151,16 +151,8 @@ test('an outage: retries at most 1 s apart, errors logged ever more rarely, reco
 });
 
 test('a server that answers without blocking slows the loop down instead of spinning', async (t) => {
-  let requests = 0;
-  // A broken "Consul" that answers every blocking query at once with the same index.
-  const server = createServer((_req, res) => {
-    requests++;
-    res.setHeader('X-Consul-Index', '7');
-    res.setHeader('Content-Type', 'application/json');
-    res.end('[]');
-  });
-  const node = await listenLoopback(t, server);
-  const backend = await createConsulBackend({ node });
+  const consul = await startNonBlockingConsul(t, 7);
+  const backend = await createConsulBackend({ node: consul.node });
   t.after(() => backend.close());
   const lines: string[] = [];
   const clock = new FakeClock();
@@ -174,11 +166,11 @@ test('a server that answers without blocking slows the loop down instead of spin
   t.after(() => subs.close());
   // The first read, one idle round let through, then the second idle round waits.
   assert.equal(await clock.nextSleep(), 250);
-  assert.equal(requests, 3);
+  assert.equal(consul.requests(), 3);
   assert.equal(await clock.nextSleep(), 500);
   assert.equal(await clock.nextSleep(), 1000);
   assert.equal(await clock.nextSleep(), 1000);
-  assert.equal(requests, 6);
+  assert.equal(consul.requests(), 6);
   const warnings = lines.filter((l) => l.includes('answers without blocking'));
   assert.equal(warnings.length, 1, lines.join(''));
   await subs.close();
