@@ -61,8 +61,11 @@ export function holdReplacedFile(dest: string): string | undefined {
   return undefined;
 }
 
-/** releaseHeld removes a held link: now (dest untouched) or on the thread pool (dest replaced). */
-function releaseHeld(held: string | undefined, logger: Logger, later: boolean): void {
+/**
+ * releaseHeldFile removes a link from {@link holdReplacedFile}: now (dest was not replaced) or on
+ * the thread pool (`later`, dest was replaced and nobody waits for the freeing).
+ */
+export function releaseHeldFile(held: string | undefined, logger: Logger, later: boolean): void {
   if (held === undefined) return;
   const failed = (err: unknown) => logger.debug(`Cannot remove ${held}: ${errorMessage(err)}`);
   if (later) {
@@ -124,9 +127,9 @@ export async function swapIntoPlace(options: SwapOptions): Promise<SwapMethod> {
   const rename = options.rename ?? renameNow;
   try {
     await rename(stagePath, dest);
-    releaseHeld(held, logger, true);
+    releaseHeldFile(held, logger, true);
   } catch (err) {
-    releaseHeld(held, logger, false);
+    releaseHeldFile(held, logger, false);
     if (codeOf(err) !== 'EBUSY') {
       throw new ConfdError(
         ErrorCode.RELOAD_SWAP,

@@ -8,7 +8,7 @@ import { createFsyncPolicy, type FsyncPolicy } from '../fsync-policy.js';
 import { compareTarget, type Comparison } from './compare.js';
 import { renderCommand } from './render-command.js';
 import { writeStageFile } from './stage-file.js';
-import { holdReplacedFile, swapIntoPlace } from './swap.js';
+import { holdReplacedFile, releaseHeldFile, swapIntoPlace } from './swap.js';
 import type { CommandRunner, SyncRequest, SyncResult, TargetSyncer } from './types.js';
 
 /** TargetSyncerOptions configures {@link createTargetSyncer}. */
@@ -173,7 +173,12 @@ export function createTargetSyncer(options: TargetSyncerOptions): TargetSyncer {
       if (signal?.aborted) throw abortError(signal);
       // Durable before it replaces dest; a stage file that is only compared is never fsynced.
       const held = comparison.exists ? holdReplacedFile(dest) : undefined;
-      await stage.sync();
+      try {
+        await stage.sync();
+      } catch (err) {
+        releaseHeldFile(held, logger, false);
+        throw err;
+      }
       logger.debug(`Overwriting target config ${dest}`);
       const method = await swapIntoPlace({
         stagePath: stage.path,

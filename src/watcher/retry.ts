@@ -40,8 +40,6 @@ export interface Retry {
   failed(err: unknown, signal: AbortSignal): Promise<boolean>;
   /** succeeded starts both schedules over, logging the recovery after failures. */
   succeeded(): void;
-  /** Consecutive failed attempts since the last success. */
-  readonly failures: number;
 }
 
 /** createRetry builds the retry pacing of one loop. */
@@ -77,9 +75,6 @@ export function createRetry(options: RetryOptions): Retry {
       lastLogged = undefined;
       delays.reset();
       logDelays.reset();
-    },
-    get failures() {
-      return failures;
     },
   };
 }

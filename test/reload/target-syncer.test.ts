@@ -479,3 +479,23 @@ test('a reader holding the old dest open keeps reading the old content', async (
   assert.equal(await readFile(dest, 'utf8'), 'new\n');
   assert.equal(await reader.readFile('utf8'), 'old\n');
 });
+
+test('a failed stage fsync leaves dest as it was and no stage or held file behind', async (t) => {
+  const { dir, dest } = await setup(t);
+  const { logger } = captureLogger();
+  await createTargetSyncer({ logger }).sync({ dest, content: 'old\n' });
+  const failing = createTargetSyncer({
+    logger,
+    fsync: {
+      fast: true,
+      timed: () =>
+        Promise.reject(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' })),
+    },
+  });
+  await assert.rejects(failing.sync({ dest, content: 'new\n' }), (err) =>
+    isConfdError(err, ErrorCode.RELOAD_STAGE),
+  );
+  assert.equal(await readFile(dest, 'utf8'), 'old\n');
+  assert.deepEqual(await readdir(dir), ['app.conf']);
+  assert.equal((await stat(dest)).nlink, 1);
+});
