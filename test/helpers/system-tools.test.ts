@@ -4,7 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findTool, searchDirs, skipReason, toolPath, tools } from './system-tools.js';
+import {
+  findTool,
+  needsDirectory,
+  searchDirs,
+  skipReason,
+  toolPath,
+  tools,
+} from './system-tools.js';
 import type { SystemTool } from './system-tools.js';
 import { tempDir } from './temp-dir.js';
 
@@ -91,4 +98,14 @@ test('under CI=true a missing tool is never a skip: using it fails, saying CI re
       'redis-server not installed (apt-get install redis-server): declare the test with' +
       ' { skip: needs(tools.redis) }',
   });
+});
+
+test('needsDirectory: a directory outside the checkout skips its tests when missing, not in CI', async (t) => {
+  const dir = await tempDir(t);
+  assert.equal(needsDirectory(dir, 'fixtures', {}), false);
+  const missing = join(dir, 'nope');
+  assert.equal(needsDirectory(missing, 'fixtures', {}), `fixtures not found at ${missing}`);
+  await writeFile(missing, 'a file, not a directory');
+  assert.equal(needsDirectory(missing, 'fixtures', {}), `fixtures not found at ${missing}`);
+  assert.equal(needsDirectory(join(dir, 'gone'), 'fixtures', { CI: 'true' }), false);
 });

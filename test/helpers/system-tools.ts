@@ -101,6 +101,25 @@ export function needs(...required: SystemTool[]): string | false {
 }
 
 /**
+ * needsDirectory is the `skip` option of a test that reads `dir`, which lives outside the checkout
+ * (e.g. confd's integration fixtures in ../shared): false when it exists (or under `CI=true`, where
+ * the test then fails on the missing files), else `<what> not found at <dir>`.
+ */
+export function needsDirectory(
+  dir: string,
+  what: string,
+  env: ToolEnv = process.env,
+): string | false {
+  if (isCi(env)) return false;
+  try {
+    if (statSync(dir).isDirectory()) return false;
+  } catch {
+    // Missing: skipped below.
+  }
+  return `${what} not found at ${dir}`;
+}
+
+/**
  * toolPath is the absolute path of `tool`, for helpers to run it. A missing tool throws: under
  * `CI=true` saying that CI requires it, otherwise that the test should declare it with `needs`.
  */

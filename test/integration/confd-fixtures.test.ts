@@ -8,13 +8,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sharedDir } from '../helpers/paths.js';
+import { integrationDir, needsConfdFixtures } from '../template/confd-integration.js';
 import { startAgent } from '../helpers/agent.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { runConfd } from '../daemon/confd-process.js';
 import { seedDataDir } from '../daemon/fixtures.js';
 
-const fixtures = join(sharedDir, 'confd-integration', 'integration');
+const fixtures = integrationDir;
 const noConfig = ['-config-file', '/nonexistent/confd.toml'];
 
 /** The data of confd's consul/test.sh, as Consul keys. */
@@ -73,49 +73,66 @@ async function checkOutputs(dir: string, nested: string): Promise<void> {
   assert.equal(await out('confd-nested-test.conf'), nested);
 }
 
-test('confd fixtures: embedded store seeded in -data-dir', async (t) => {
-  const dir = await tempDir(t);
-  const confdir = await copyConfdir(dir);
-  const dataDir = join(dir, 'data');
-  await seedDataDir(dataDir, seed);
-  const r = await runConfd(
-    ['--onetime', '--log-level', 'debug', '--confdir', confdir, '-data-dir', dataDir, ...noConfig],
-    { env: { HOSTNAME: 'localhost' } },
-  );
-  assert.equal(r.code, 0, r.stderr);
-  await checkOutputs(dir, nestedEmpty);
-});
+test(
+  'confd fixtures: embedded store seeded in -data-dir',
+  { skip: needsConfdFixtures() },
+  async (t) => {
+    const dir = await tempDir(t);
+    const confdir = await copyConfdir(dir);
+    const dataDir = join(dir, 'data');
+    await seedDataDir(dataDir, seed);
+    const r = await runConfd(
+      [
+        '--onetime',
+        '--log-level',
+        'debug',
+        '--confdir',
+        confdir,
+        '-data-dir',
+        dataDir,
+        ...noConfig,
+      ],
+      { env: { HOSTNAME: 'localhost' } },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    await checkOutputs(dir, nestedEmpty);
+  },
+);
 
-test('confd fixtures: our agent through the consul backend', async (t) => {
-  const dir = await tempDir(t);
-  const confdir = await copyConfdir(dir);
-  const agent = await startAgent(t);
-  for (const [key, value] of Object.entries(seed)) {
-    const res = await fetch(`${agent.url}/v1/kv/${key}`, { method: 'PUT', body: value });
-    assert.equal((await res.text()).trim(), 'true');
-  }
-  const node = agent.url.replace(/^http:\/\//, '');
-  const r = await runConfd(
-    [
-      '--onetime',
-      '--log-level',
-      'debug',
-      '--confdir',
-      confdir,
-      '--backend',
-      'consul',
-      '--node',
-      node,
-      ...noConfig,
-    ],
-    { env: { HOSTNAME: 'localhost' } },
-  );
-  assert.equal(r.code, 0, r.stderr);
-  assert.ok(r.lines.includes(`INFO Backend source(s) set to ${node}`), r.stderr);
-  await checkOutputs(dir, nestedEmpty);
-});
+test(
+  'confd fixtures: our agent through the consul backend',
+  { skip: needsConfdFixtures() },
+  async (t) => {
+    const dir = await tempDir(t);
+    const confdir = await copyConfdir(dir);
+    const agent = await startAgent(t);
+    for (const [key, value] of Object.entries(seed)) {
+      const res = await fetch(`${agent.url}/v1/kv/${key}`, { method: 'PUT', body: value });
+      assert.equal((await res.text()).trim(), 'true');
+    }
+    const node = agent.url.replace(/^http:\/\//, '');
+    const r = await runConfd(
+      [
+        '--onetime',
+        '--log-level',
+        'debug',
+        '--confdir',
+        confdir,
+        '--backend',
+        'consul',
+        '--node',
+        node,
+        ...noConfig,
+      ],
+      { env: { HOSTNAME: 'localhost' } },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.lines.includes(`INFO Backend source(s) set to ${node}`), r.stderr);
+    await checkOutputs(dir, nestedEmpty);
+  },
+);
 
-test('confd fixtures: env backend', async (t) => {
+test('confd fixtures: env backend', { skip: needsConfdFixtures() }, async (t) => {
   const dir = await tempDir(t);
   const confdir = await copyConfdir(dir);
   const env: Record<string, string> = { HOSTNAME: 'localhost' };
@@ -129,38 +146,42 @@ test('confd fixtures: env backend', async (t) => {
   await checkOutputs(dir, nestedEmpty);
 });
 
-test('confd fixtures: file backend over two YAML directories', async (t) => {
-  const dir = await tempDir(t);
-  const confdir = await copyConfdir(dir);
-  await mkdir(join(dir, 'backends1'));
-  await mkdir(join(dir, 'backends2'));
-  await writeFile(
-    join(dir, 'backends1', '1.yml'),
-    'key: foobar\ndatabase:\n  host: 127.0.0.1\n  password: p@sSw0rd\n  port: "3306"\n  username: confd\n',
-  );
-  await writeFile(
-    join(dir, 'backends2', '1.yml'),
-    'upstream:\n  app1: 10.0.1.10:8080\n  app2: 10.0.1.11:8080\nnested:\n  app1: 10.0.1.10:8080\n  app2: 10.0.1.11:8080\n',
-  );
-  const files = [join(dir, 'backends1'), join(dir, 'backends2')];
-  // confd's file test passes --watch too: -onetime wins.
-  const r = await runConfd(
-    [
-      '--onetime',
-      '--confdir',
-      confdir,
-      '--backend',
-      'file',
-      '--file',
-      files[0],
-      '--file',
-      files[1],
-      '--watch',
-      ...noConfig,
-    ],
-    { env: { HOSTNAME: 'localhost' } },
-  );
-  assert.equal(r.code, 0, r.stderr);
-  assert.ok(r.lines.includes(`INFO Backend source(s) set to ${files.join(', ')}`), r.stderr);
-  await checkOutputs(dir, nestedFlat);
-});
+test(
+  'confd fixtures: file backend over two YAML directories',
+  { skip: needsConfdFixtures() },
+  async (t) => {
+    const dir = await tempDir(t);
+    const confdir = await copyConfdir(dir);
+    await mkdir(join(dir, 'backends1'));
+    await mkdir(join(dir, 'backends2'));
+    await writeFile(
+      join(dir, 'backends1', '1.yml'),
+      'key: foobar\ndatabase:\n  host: 127.0.0.1\n  password: p@sSw0rd\n  port: "3306"\n  username: confd\n',
+    );
+    await writeFile(
+      join(dir, 'backends2', '1.yml'),
+      'upstream:\n  app1: 10.0.1.10:8080\n  app2: 10.0.1.11:8080\nnested:\n  app1: 10.0.1.10:8080\n  app2: 10.0.1.11:8080\n',
+    );
+    const files = [join(dir, 'backends1'), join(dir, 'backends2')];
+    // confd's file test passes --watch too: -onetime wins.
+    const r = await runConfd(
+      [
+        '--onetime',
+        '--confdir',
+        confdir,
+        '--backend',
+        'file',
+        '--file',
+        files[0],
+        '--file',
+        files[1],
+        '--watch',
+        ...noConfig,
+      ],
+      { env: { HOSTNAME: 'localhost' } },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.lines.includes(`INFO Backend source(s) set to ${files.join(', ')}`), r.stderr);
+    await checkOutputs(dir, nestedFlat);
+  },
+);
