@@ -61,7 +61,8 @@ export async function startAgentServices(
   };
   await agent.start();
   for (const { file, definition } of config.serviceDefinitions) {
-    const parsed = parseServiceDefinition(definition, config.nodeName);
+    // Config files hold durations as strings (Consul's config decoder refuses numbers).
+    const parsed = parseServiceDefinition(definition, config.nodeName, 'config');
     if (!parsed.ok) return fail(file, 'service', parsed.message);
     try {
       await agent.registerService(parsed.value);
@@ -70,7 +71,11 @@ export async function startAgentServices(
     }
   }
   for (const { file, definition } of config.checkDefinitions) {
-    const parsed = parseCheck(definition, { node: config.nodeName, requireType: true });
+    const parsed = parseCheck(definition, {
+      node: config.nodeName,
+      requireType: true,
+      source: 'config',
+    });
     if (!parsed.ok) return fail(file, 'check', parsed.message);
     try {
       await agent.registerCheck(parsed.value);

@@ -1,7 +1,8 @@
 /**
  * Go `time.ParseDuration` and `Duration.String`, in nanoseconds: the durations Consul accepts and
- * prints (session TTLs, lock-delays, check intervals, `?wait=`) and confd's duration flags.
- * Callers convert units (`ns / 1e6` for milliseconds).
+ * prints (session TTLs, lock-delays, check intervals, `?wait=`) and confd's duration flags; and
+ * {@link parseJsonDuration}, a duration in a JSON request body, which Consul also takes as a
+ * number of nanoseconds. Callers convert units (`ns / 1e6` for milliseconds).
  */
 
 const UNIT_NS: Record<string, bigint> = {
@@ -21,29 +22,33 @@ const MAX_DURATION = TWO_63 - 1n;
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 
+/** The outcome of scanning a duration: nanoseconds, or the text of Go's error. */
+type Scan = { ns: bigint } | { error: string };
+
 /**
- * parseGoDuration parses a Go duration ("1h30m", "10s", "1.5s") to nanoseconds; undefined where
- * time.ParseDuration fails, including a value outside Go's int64 range (about ±2562047h).
+ * scanGoDuration is time.ParseDuration: the nanoseconds, or Go's error message (`time: invalid
+ * duration "x"`, `time: missing unit in duration "1"`, `time: unknown unit "d" in duration "1d"`).
  */
-export function parseGoDuration(text: string): number | undefined {
+function scanGoDuration(text: string): Scan {
+  const invalid = (): Scan => ({ error: `time: invalid duration ${goQuote(text)}` });
   let s = text;
   let neg = false;
   if (s.startsWith('-') || s.startsWith('+')) {
     neg = s[0] === '-';
     s = s.slice(1);
   }
-  if (s === '0') return 0;
-  if (s === '') return undefined;
+  if (s === '0') return { ns: 0n };
+  if (s === '') return invalid();
   let total = 0n;
   let i = 0;
   while (i < s.length) {
-    if (s[i] !== '.' && !isDigit(s[i])) return undefined;
+    if (s[i] !== '.' && !isDigit(s[i])) return invalid();
     // The integer part; an overflowing one is an error, as in Go's leadingInt.
     const intStart = i;
     let v = 0n;
     for (; isDigit(s[i]); i++) {
       v = v * 10n + BigInt(s.charCodeAt(i) - 48);
-      if (v > TWO_63) return undefined;
+      if (v > TWO_63) return invalid();
     }
     const pre = i > intStart;
     // The fraction: digits past what fits are read but ignored, as in Go's leadingFraction.
@@ -66,24 +71,92 @@ export function parseGoDuration(text: string): number | undefined {
       }
       post = i > fracStart;
     }
-    if (!pre && !post) return undefined;
+    if (!pre && !post) return invalid();
     const unitStart = i;
     while (i < s.length && s[i] !== '.' && !isDigit(s[i])) i++;
-    const unit = UNIT_NS[s.slice(unitStart, i)];
-    if (unit === undefined) return undefined;
-    if (v > TWO_63 / unit) return undefined;
+    if (i === unitStart) return { error: `time: missing unit in duration ${goQuote(text)}` };
+    const name = s.slice(unitStart, i);
+    const unit = UNIT_NS[name];
+    if (unit === undefined) {
+      return { error: `time: unknown unit ${goQuote(name)} in duration ${goQuote(text)}` };
+    }
+    if (v > TWO_63 / unit) return invalid();
     v *= unit;
     if (f > 0n) {
       // Go adds the fraction in float64 (nanosecond-exact up to hours), truncated.
       v += BigInt(Math.trunc(Number(f) * (Number(unit) / scale)));
-      if (v > TWO_63) return undefined;
+      if (v > TWO_63) return invalid();
     }
     total += v;
-    if (total > TWO_63) return undefined;
+    if (total > TWO_63) return invalid();
   }
-  if (neg) return total === 0n ? 0 : -Number(total);
-  if (total > MAX_DURATION) return undefined;
-  return Number(total);
+  if (neg) return { ns: -total };
+  if (total > MAX_DURATION) return invalid();
+  return { ns: total };
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * goQuote quotes as Go's time package does in its errors: a double quote or backslash gets a
+ * backslash, every UTF-8 byte of a non-ASCII or control character is written `\xNN`.
+ */
+function goQuote(text: string): string {
+  let out = '"';
+  for (const c of text) {
+    const cp = c.codePointAt(0) ?? 0;
+    if (cp >= 0x80 || cp < 0x20) {
+      for (const b of utf8.encode(c)) out += `\\x${b.toString(16).padStart(2, '0')}`;
+    } else out += c === '"' || c === '\\' ? `\\${c}` : c;
+  }
+  return `${out}"`;
+}
+
+/**
+ * parseGoDuration parses a Go duration ("1h30m", "10s", "1.5s") to nanoseconds; undefined where
+ * time.ParseDuration fails, including a value outside Go's int64 range (about ±2562047h).
+ * Beyond 2^53 ns (about 104 days) the number is the nearest double; {@link parseGoDurationNs}
+ * is exact.
+ */
+export function parseGoDuration(text: string): number | undefined {
+  const ns = parseGoDurationNs(text);
+  return ns === undefined ? undefined : Number(ns);
+}
+
+/** parseGoDurationNs is {@link parseGoDuration} with exact (bigint) nanoseconds. */
+export function parseGoDurationNs(text: string): bigint | undefined {
+  const r = scanGoDuration(text);
+  return 'ns' in r ? r.ns : undefined;
+}
+
+/** goDurationError is the error time.ParseDuration returns for text; undefined when it parses. */
+export function goDurationError(text: string): string | undefined {
+  const r = scanGoDuration(text);
+  return 'error' in r ? r.error : undefined;
+}
+
+/**
+ * durationFromFloat is Go's `time.Duration(v)` for a float64 `v` (a JSON number decoded into an
+ * `interface{}`): truncated toward zero, so `1.9` is 1ns and `-1.9` is -1ns. A value outside the
+ * int64 range gives the minimum Duration, as the conversion does on amd64.
+ */
+export function durationFromFloat(v: number): bigint {
+  if (!(Math.abs(v) < 2 ** 63)) return -TWO_63;
+  return BigInt(Math.trunc(v));
+}
+
+/**
+ * parseJsonDuration reads a duration from a decoded JSON value the way Consul's request decoders
+ * do (`CheckType`, `CheckDefinition`, `HealthCheckDefinition`, `Session.LockDelay`): a string is a
+ * Go duration, a finite number is nanoseconds converted as {@link durationFromFloat}. Undefined
+ * for a string time.ParseDuration refuses (see {@link goDurationError}) and for every other
+ * value, which those decoders ignore. Callers that must refuse numbers (config files, `?wait=`)
+ * use {@link parseGoDurationNs} instead.
+ */
+export function parseJsonDuration(value: unknown): bigint | undefined {
+  if (typeof value === 'string') return parseGoDurationNs(value);
+  if (typeof value === 'number' && Number.isFinite(value)) return durationFromFloat(value);
+  return undefined;
 }
 
 const NS_PER_MS = 1_000_000n;

@@ -57,8 +57,9 @@ export function buildSessionRecord(
       `Invalid Behavior setting '${String(behavior)}'`,
     );
   }
+  // Consul keeps a negative LockDelay (a JSON `-5` is -5s): it arms no lock-delay.
   const lockDelayNs = request.lockDelayNs ?? DEFAULT_LOCK_DELAY_NS;
-  if (!Number.isFinite(lockDelayNs) || lockDelayNs < 0) {
+  if (!Number.isFinite(lockDelayNs)) {
     throw new ConfdError(ErrorCode.STORE_INVALID_COMMAND, `Invalid LockDelay ${lockDelayNs}`);
   }
   return {

@@ -213,7 +213,8 @@ test('agent service definitions: snake_case, check IDs service:<id>[:n], initial
   const bad = parseServiceDefinition({ name: 'web', check: { http: 'http://x/' } }, 'me');
   assert.deepEqual(bad, {
     ok: false,
-    message: 'Interval must be > 0 for Script, HTTP, or TCP checks',
+    message:
+      'Invalid check: Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or OSService checks',
   });
   assert.deepEqual(parseServiceDefinition({ port: 1 }, 'me'), {
     ok: false,

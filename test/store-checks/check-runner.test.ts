@@ -217,3 +217,26 @@ test('a service critical past deregister_critical_service_after is reaped once',
   timers.advance(120_000);
   assert.deepEqual(reaped, ['service:api/api']);
 });
+
+test('a deregister_critical_service_after of 0 or less reaps nothing (a request may send -60e9)', (t) => {
+  const timers = new ManualTimers();
+  const rec = recorder();
+  const reaped: string[] = [];
+  const r = runner(t, rec, {
+    timers,
+    onDeregisterCritical: (id: string) => reaped.push(id),
+  });
+  for (const [id, after] of [
+    ['service:neg', '-1m0s'],
+    ['service:zero', '0s'],
+  ]) {
+    r.add({
+      checkId: id,
+      serviceId: id.slice('service:'.length),
+      type: 'ttl',
+      definition: { ttl: '1h', deregisterCriticalServiceAfter: after },
+    });
+  }
+  timers.advance(10 * 60_000);
+  assert.deepEqual(reaped, []);
+});

@@ -283,6 +283,68 @@ test('session LockDelay numbers are nanoseconds, below 1000 they are seconds', a
   assert.match(ttl.text, /^Invalid Session TTL '1000000000', must be between \[10s=24h0m0s\]/);
 });
 
+test('session LockDelay decodes as Consul: numbers truncated, negatives kept, other types 0', async (t) => {
+  const { request } = await startApi(t);
+  const lockDelayOf = async (body: string) => {
+    const created = await request('PUT', '/v1/session/create', body);
+    assert.equal(created.status, 200, `${body}: ${created.text}`);
+    const { ID } = JSON.parse(created.text) as { ID: string };
+    const [s] = JSON.parse((await request('GET', `/v1/session/info/${ID}`)).text) as {
+      LockDelay: number;
+    }[];
+    return s.LockDelay;
+  };
+  for (const [body, ns] of [
+    ['{"LockDelay":1500000000}', 1_500_000_000],
+    ['{"LockDelay":"1.5s"}', 1_500_000_000],
+    ['{"LockDelay":1500000000.9}', 1_500_000_000],
+    ['{"LockDelay":2.9}', 2_000_000_000], // 2ns, below 1000: seconds
+    ['{"LockDelay":"20ns"}', 20_000_000_000], // strings below 1000ns too
+    ['{"LockDelay":-5}', -5_000_000_000],
+    ['{"LockDelay":0}', 0],
+    ['{"LockDelay":true}', 0],
+    ['{"LockDelay":{}}', 0],
+    ['{"LockDelay":null}', 15_000_000_000],
+  ] as const) {
+    assert.equal(await lockDelayOf(body), ns, body);
+  }
+  const bad = await request('PUT', '/v1/session/create', '{"LockDelay":"5x"}');
+  assert.equal(bad.status, 400);
+  assert.equal(bad.text, 'Request decode failed: time: unknown unit "x" in duration "5x"');
+});
+
+test('session TTL is a string only, as Session.TTL in Consul', async (t) => {
+  const { request } = await startApi(t);
+  const create = async (body: string) => {
+    const res = await request('PUT', '/v1/session/create', body);
+    return { status: res.status, text: res.text };
+  };
+  assert.deepEqual(await create('{"TTL":30000000000}'), {
+    status: 400,
+    text: 'Request decode failed: json: cannot unmarshal number into Go struct field .TTL of type string',
+  });
+  assert.deepEqual(await create('{"TTL":true}'), {
+    status: 400,
+    text: 'Request decode failed: json: cannot unmarshal bool into Go struct field .TTL of type string',
+  });
+  // An unparsable string reaches the server, which refuses it (500), as Consul's Session.Apply.
+  assert.deepEqual(await create('{"TTL":"soon"}'), {
+    status: 500,
+    text: `Session TTL 'soon' invalid: time: invalid duration "soon"`,
+  });
+  assert.deepEqual(await create('{"TTL":"30"}'), {
+    status: 500,
+    text: `Session TTL '30' invalid: time: missing unit in duration "30"`,
+  });
+  const ok = await create('{"TTL":"30s"}');
+  assert.equal(ok.status, 200);
+  const { ID } = JSON.parse(ok.text) as { ID: string };
+  const [s] = JSON.parse((await request('GET', `/v1/session/info/${ID}`)).text) as {
+    TTL: string;
+  }[];
+  assert.equal(s.TTL, '30s');
+});
+
 test('acquire and release locks with a session, Session shown only while held', async (t) => {
   const { request } = await startApi(t);
   const { ID } = JSON.parse((await request('PUT', '/v1/session/create')).text) as { ID: string };

@@ -2,8 +2,14 @@
  * Turns decoded request bodies and config-file definitions into catalog commands, the way Consul's
  * endpoints fill defaults: field names are matched case-insensitively and snake_case is accepted
  * (`service_id` = `ServiceID`), service IDs default to the name, check IDs to `service:<id>`.
+ * Check durations are kept as Go prints them (`90s` and `90000000000` both become `1m30s`).
  */
-import { parseGoDuration } from '../../go/duration.js';
+import {
+  formatGoDuration,
+  goDurationError,
+  parseGoDurationNs,
+  parseJsonDuration,
+} from '../../go/duration.js';
 import type {
   CatalogDeregisterCommand,
   CatalogRegisterCommand,
@@ -92,13 +98,55 @@ function stringMap(obj: Obj, name: string): StringMap | null {
   return out;
 }
 
-function duration(obj: Obj, name: string): string | undefined {
+/**
+ * DefinitionSource is where a check definition comes from, which decides how its durations
+ * (`Interval`, `Timeout`, `TTL`, `DeregisterCriticalServiceAfter`) are read:
+ * - `request`: an HTTP request body. Consul's decoders (`CheckType`, `CheckDefinition`,
+ *   `HealthCheckDefinition`) take a Go duration string or a JSON number of nanoseconds
+ *   (`time.Duration(float64)`: truncated, any sign) and ignore a value of any other type.
+ * - `config`: an agent config file. Consul decodes those durations into strings (mapstructure
+ *   without weak typing), so a number is refused.
+ */
+export type DefinitionSource = 'request' | 'config';
+
+/** Duration is a duration read from a definition: nanoseconds and how Consul prints them. */
+interface Duration {
+  readonly ns: bigint;
+  /** Go's Duration.String(); undefined for 0, which Consul does not show. */
+  readonly text: string | undefined;
+}
+
+function duration(obj: Obj, name: string, source: DefinitionSource): Duration | undefined {
   const v = field(obj, name);
+  // An empty string counts as unset (Consul's decoders refuse it: time: invalid duration "").
   if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string' || parseGoDuration(v) === undefined) {
-    throw new RequestError(`${name}: invalid duration ${JSON.stringify(v)}`);
+  let ns: bigint | undefined;
+  if (source === 'config') {
+    if (typeof v !== 'string') {
+      throw new RequestError(`${name}: expected a string, got ${JSON.stringify(v)}`);
+    }
+    ns = parseGoDurationNs(v);
+    if (ns === undefined) throw new RequestError(`${name}: invalid duration ${JSON.stringify(v)}`);
+  } else {
+    if (typeof v === 'string') {
+      const error = goDurationError(v);
+      if (error !== undefined) throw new RequestError(`Request decode failed: ${error}`);
+    } else if (typeof v !== 'number') return undefined;
+    ns = parseJsonDuration(v);
+    if (ns === undefined) {
+      throw new RequestError(
+        `Request decode failed: json: cannot unmarshal number into Go value of type float64`,
+      );
+    }
   }
-  return v;
+  return { ns, text: ns === 0n ? undefined : formatGoDuration(ns) };
+}
+
+/** goJsonKind names a decoded JSON value as Go's UnmarshalTypeError does. */
+function goJsonKind(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v === 'object' ? 'object' : typeof v;
 }
 
 function run<T>(fn: () => T): Parsed<T> {
@@ -133,7 +181,19 @@ export interface CheckDefaults {
   readonly checkId?: string;
   /** Require a runnable definition (agent endpoints and config files). */
   readonly requireType: boolean;
+  /** Where the definition comes from (default `request`). */
+  readonly source?: DefinitionSource;
+  /**
+   * For a check of `/v1/catalog/register` (a HealthCheck, `Check` or `Checks`): its own
+   * `Interval` and `Timeout` are strings there; the durations are read from `Definition`.
+   */
+  readonly catalogField?: 'Check' | 'Checks';
 }
+
+// Consul's texts (CheckType.Validate, prefixed by the agent endpoints).
+const INTERVAL_REQUIRED =
+  'Invalid check: Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or OSService checks';
+const TTL_REQUIRED = 'Invalid check: TTL must be > 0 for TTL checks';
 
 function buildCheck(raw: Obj, d: CheckDefaults): CheckRecord {
   const args = strings(raw, 'Args');
@@ -142,11 +202,22 @@ function buildCheck(raw: Obj, d: CheckDefaults): CheckRecord {
     -readonly [K in keyof CheckDefinition]: CheckDefinition[K];
   } = {};
   let type: CheckType = '';
+  const source = d.source ?? 'request';
   const defObj = field(raw, 'Definition');
+  if (d.catalogField !== undefined) {
+    for (const name of ['Interval', 'Timeout']) {
+      const v = field(raw, name);
+      if (v !== undefined && v !== null && typeof v !== 'string') {
+        throw new RequestError(
+          `Request decode failed: json: cannot unmarshal ${goJsonKind(v)} into Go struct field HealthCheck.${d.catalogField}.${name} of type string`,
+        );
+      }
+    }
+  }
   const src = isObj(defObj) ? { ...defObj, ...raw } : raw;
   const http = str(src, 'HTTP');
   const tcp = str(src, 'TCP');
-  const ttl = duration(src, 'TTL');
+  const ttl = duration(src, 'TTL', source);
   if (scriptArgs.length > 0) {
     type = 'script';
     def.args = scriptArgs;
@@ -162,22 +233,21 @@ function buildCheck(raw: Obj, d: CheckDefaults): CheckRecord {
   } else if (tcp !== '') {
     type = 'tcp';
     def.tcp = tcp;
-  } else if (ttl !== undefined) {
+  } else if (ttl?.text !== undefined && ttl.ns > 0n) {
+    // As Consul's CheckType.IsTTL: a TTL of 0 or less makes no TTL check.
     type = 'ttl';
-    def.ttl = ttl;
+    def.ttl = ttl.text;
   }
-  const interval = duration(src, 'Interval');
-  const timeout = duration(src, 'Timeout');
-  const dcsa = duration(src, 'DeregisterCriticalServiceAfter');
-  if (interval !== undefined) def.interval = interval;
-  if (timeout !== undefined) def.timeout = timeout;
-  if (dcsa !== undefined) def.deregisterCriticalServiceAfter = dcsa;
+  const interval = duration(src, 'Interval', source);
+  const timeout = duration(src, 'Timeout', source);
+  const dcsa = duration(src, 'DeregisterCriticalServiceAfter', source);
+  if (interval?.text !== undefined) def.interval = interval.text;
+  if (timeout?.text !== undefined) def.timeout = timeout.text;
+  if (dcsa?.text !== undefined) def.deregisterCriticalServiceAfter = dcsa.text;
   if (d.requireType) {
-    if (type === '') {
-      throw new RequestError('Must provide TTL or Script/HTTP/TCP and Interval');
-    }
-    if (type !== 'ttl' && (interval === undefined || (parseGoDuration(interval) ?? 0) <= 0)) {
-      throw new RequestError('Interval must be > 0 for Script, HTTP, or TCP checks');
+    if (type === '') throw new RequestError(TTL_REQUIRED);
+    if (type !== 'ttl' && (interval === undefined || interval.ns <= 0n)) {
+      throw new RequestError(INTERVAL_REQUIRED);
     }
   }
   const name = str(
@@ -242,7 +312,11 @@ export interface ServiceDefinition {
  * parseServiceDefinition parses `/v1/agent/service/register` bodies and config-file `service`
  * entries (`name` required; embedded checks get IDs `service:<id>[:n]`).
  */
-export function parseServiceDefinition(raw: unknown, node: string): Parsed<ServiceDefinition> {
+export function parseServiceDefinition(
+  raw: unknown,
+  node: string,
+  source: DefinitionSource = 'request',
+): Parsed<ServiceDefinition> {
   return run(() => {
     if (!isObj(raw)) throw new RequestError('Request decode failed: service must be an object');
     const service = buildService(raw, 'Name');
@@ -260,6 +334,7 @@ export function parseServiceDefinition(raw: unknown, node: string): Parsed<Servi
         serviceName: service.service,
         checkId: list.length > 1 ? `service:${service.id}:${i + 1}` : `service:${service.id}`,
         requireType: true,
+        source,
       });
     });
     return { service, checks };
@@ -289,14 +364,16 @@ export function parseCatalogRegister(
     const rawService = field(raw, 'Service');
     let service: ServiceRecord | null = null;
     if (isObj(rawService)) service = buildService(rawService, 'Service');
-    const list: unknown[] = [];
+    const list: { check: unknown; catalogField: 'Check' | 'Checks' }[] = [];
     const one = field(raw, 'Check');
-    if (one !== undefined && one !== null) list.push(one);
+    if (one !== undefined && one !== null) list.push({ check: one, catalogField: 'Check' });
     const many = field(raw, 'Checks');
-    if (Array.isArray(many)) list.push(...(many as unknown[]));
-    const checks = list.map((c) => {
-      if (!isObj(c)) throw new RequestError('Request decode failed: check must be an object');
-      return buildCheck(c, { node: nodeName, requireType: false });
+    if (Array.isArray(many)) {
+      for (const check of many as unknown[]) list.push({ check, catalogField: 'Checks' });
+    }
+    const checks = list.map(({ check, catalogField }) => {
+      if (!isObj(check)) throw new RequestError('Request decode failed: check must be an object');
+      return buildCheck(check, { node: nodeName, requireType: false, catalogField });
     });
     return { type: 'catalog-register', node, skipNodeUpdate, service, checks };
   });

@@ -48,10 +48,15 @@ interface Running {
   readonly deregisterMs: number | undefined;
 }
 
+/**
+ * ms reads a stored definition duration in milliseconds; undefined when absent or not above 0,
+ * as Consul uses a check's timeout, interval and deregister_critical_service_after only when > 0
+ * (a request may give a negative number of nanoseconds).
+ */
 function ms(text: string | undefined): number | undefined {
   if (text === undefined || text === '') return undefined;
   const ns = parseGoDuration(text);
-  return ns === undefined ? undefined : ns / 1e6;
+  return ns === undefined || ns <= 0 ? undefined : ns / 1e6;
 }
 
 /** CheckRunner runs every check added to it until removed or closed. */

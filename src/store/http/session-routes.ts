@@ -7,7 +7,7 @@ import type { RequestContext } from './context.js';
 import { prepareJson, sendJson, sendText } from './context.js';
 import { checkDatacenter, parseReadOptions, serveBlocking, shapeKey } from './blocking.js';
 import { readBody } from './body.js';
-import { parseGoDuration } from '../../go/duration.js';
+import { goDurationError, parseGoDurationNs, parseJsonDuration } from '../../go/duration.js';
 import { sessionJson } from './shapes.js';
 import { sendStoreError } from './store-errors.js';
 
@@ -22,9 +22,9 @@ export const sessionRoutes: Readonly<Record<string, { method: string; arg: boole
 };
 
 // Consul treats a LockDelay below this as seconds, not nanoseconds (lockDelayMinThreshold).
-const lockDelayMinThreshold = 1000;
-const ttlMinNs = 10e9;
-const ttlMaxNs = 86400e9;
+const lockDelayMinThreshold = 1000n;
+const ttlMinNs = 10_000_000_000n;
+const ttlMaxNs = 86_400_000_000_000n;
 
 class DecodeError extends Error {}
 
@@ -42,15 +42,34 @@ function stringList(v: unknown, name: string): string[] {
   return v as string[];
 }
 
+/**
+ * lockDelayNs decodes LockDelay as Consul's Session.UnmarshalJSON does: a Go duration string or a
+ * JSON number of nanoseconds (truncated, any sign); any other type is 0. Then a value below 1000
+ * (`5`, but also `"5ns"` and negatives) is taken as seconds, multiplied in Go's int64 arithmetic.
+ */
 function lockDelayNs(v: unknown): number {
-  let ns: number;
-  if (typeof v === 'number' && Number.isFinite(v)) ns = Math.trunc(v);
-  else if (typeof v === 'string') {
-    const parsed = parseGoDuration(v);
-    if (parsed === undefined) throw new DecodeError(`time: invalid duration ${JSON.stringify(v)}`);
-    ns = parsed;
-  } else throw new DecodeError('LockDelay: expected a duration string or a number');
-  return ns < lockDelayMinThreshold ? ns * 1e9 : ns;
+  if (typeof v === 'string') {
+    const error = goDurationError(v);
+    if (error !== undefined) throw new DecodeError(error);
+  }
+  let ns = parseJsonDuration(v) ?? 0n;
+  if (ns < lockDelayMinThreshold) ns = BigInt.asIntN(64, ns * 1_000_000_000n);
+  return Number(ns);
+}
+
+// The Go fields behind the string members of a session create body, for decode errors.
+const goStringFields: Record<string, [field: string, type: string]> = {
+  name: ['Name', 'string'],
+  node: ['Node', 'string'],
+  behavior: ['Behavior', 'structs.SessionBehavior'],
+  ttl: ['TTL', 'string'],
+};
+
+/** goJsonKind names a decoded JSON value as Go's UnmarshalTypeError does. */
+function goJsonKind(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v === 'object' ? 'object' : typeof v;
 }
 
 /** parseSessionRequest decodes a create body; throws DecodeError on bad input. */
@@ -71,14 +90,21 @@ function parseSessionRequest(body: Buffer): SessionRequest {
   const text = (name: string): string | undefined => {
     const v = f.get(name);
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') throw new DecodeError(`${name}: expected a string`);
+    if (typeof v !== 'string') {
+      // encoding/json's UnmarshalTypeError; the struct is Session.UnmarshalJSON's anonymous one.
+      const [field, type] = goStringFields[name];
+      throw new DecodeError(
+        `json: cannot unmarshal ${goJsonKind(v)} into Go struct field .${field} of type ${type}`,
+      );
+    }
     return v;
   };
   const name = text('name');
   if (name !== undefined) request.name = name;
   const node = text('node');
   if (node !== undefined && node !== '') request.node = node;
-  if (f.get('lockdelay') !== undefined) request.lockDelayNs = lockDelayNs(f.get('lockdelay'));
+  const lockDelay = f.get('lockdelay');
+  if (lockDelay !== undefined && lockDelay !== null) request.lockDelayNs = lockDelayNs(lockDelay);
   const behavior = text('behavior');
   if (behavior !== undefined && behavior !== '') {
     if (behavior !== 'release' && behavior !== 'delete') {
@@ -86,11 +112,14 @@ function parseSessionRequest(body: Buffer): SessionRequest {
     }
     request.behavior = behavior satisfies SessionBehavior;
   }
+  // TTL is a string only (Session.TTL); the server checks it (Consul's Session.Apply, 500).
   const ttl = text('ttl');
   if (ttl !== undefined && ttl !== '') {
-    const ns = parseGoDuration(ttl);
-    if (ns === undefined) throw new DecodeError(`time: invalid duration ${JSON.stringify(ttl)}`);
-    if (ns !== 0 && (ns < ttlMinNs || ns > ttlMaxNs)) {
+    const ns = parseGoDurationNs(ttl);
+    if (ns === undefined) {
+      throw new DecodeError(`Session TTL '${ttl}' invalid: ${goDurationError(ttl)}`);
+    }
+    if (ns !== 0n && (ns < ttlMinNs || ns > ttlMaxNs)) {
       throw new DecodeError(`Invalid Session TTL '${ns}', must be between [10s=24h0m0s]`);
     }
     request.ttl = ttl;
@@ -155,7 +184,7 @@ async function writeSession(ctx: RequestContext, op: string, arg: string): Promi
       } catch (err) {
         if (!(err instanceof DecodeError)) throw err;
         // Consul: range and behavior checks happen on the server (500), decoding on the agent (400).
-        const serverSide = /^Invalid (Session TTL|Behavior)/.test(err.message);
+        const serverSide = /^(Invalid (Session TTL|Behavior)|Session TTL ')/.test(err.message);
         return sendText(
           ctx,
           serverSide ? 500 : 400,
