@@ -1,13 +1,15 @@
 /**
  * Builds the DNS response to one decoded query from the catalog view, as Consul's DNS server
  * answers (consul `agent/dns.go`): authoritative, TTL 0, healthy instances only, SOA in AUTHORITY
- * on NXDOMAIN, UDP answers cut to `udp_answer_limit`.
+ * on NXDOMAIN, UDP answers cut to `udp_answer_limit`. A synchronous view gets its answer at once
+ * (no promise on that path); an asynchronous one gets a promise of the same answer.
  */
 import { isIP } from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, Packet, Question } from 'dns-packet';
 import { parseQueryName } from './query-name.js';
-import type { DnsCatalogView, DnsInstance } from './types.js';
+import { isPromiseLike } from './types.js';
+import type { DnsCatalogView, DnsInstance, DnsNode, MaybePromise } from './types.js';
 
 /** RCODE values used in answers. */
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 };
@@ -141,52 +143,72 @@ function serviceAnswer(
   return result;
 }
 
-function resolve(q: Question, options: AnswerOptions): Result | 'refused' {
-  const empty: Result = { rcode: 0, answers: [], additionals: [], truncated: false };
-  const nx: Result = { ...empty, rcode: RCODE.NXDOMAIN };
+/** answered is a result with just an rcode and answers (no ADDITIONAL, not truncated). */
+function answered(rcode: number, answers: Answer[] = []): Result {
+  return { rcode, answers, additionals: [], truncated: false };
+}
+
+function nodeAnswer(q: Question, node: DnsNode | undefined): Result {
+  if (!node) return answered(RCODE.NXDOMAIN);
+  const answers: Answer[] = [];
+  const record = addressRecord(q.name, node.address, q.type);
+  if (record) answers.push(record);
+  if (q.type === 'TXT' || (q.type as string) === 'ANY') {
+    // RFC 1464 key=value, or the bare value for `rfc1035-` keys.
+    for (const [k, v] of Object.entries(node.meta)) {
+      const text = k.startsWith('rfc1035-') ? v : `${k}=${v}`;
+      answers.push({ type: 'TXT', name: q.name, ttl: TTL, class: 'IN', data: text });
+    }
+  }
+  return answered(0, answers);
+}
+
+function instancesAnswer(
+  q: Question,
+  instances: DnsInstance[] | undefined,
+  dc: string,
+  options: AnswerOptions,
+): Result {
+  if (!instances || instances.length === 0) return answered(RCODE.NXDOMAIN);
+  return serviceAnswer(q, instances, dc, options);
+}
+
+function resolve(q: Question, options: AnswerOptions): MaybePromise<Result> | 'refused' {
   const lookup = parseQueryName(q.name, options.domain);
   const { view } = options;
   switch (lookup.kind) {
     case 'foreign':
       return 'refused';
     case 'invalid':
-      return nx;
+      return answered(RCODE.NXDOMAIN);
     case 'apex':
-      if (q.type === 'SOA') return { ...empty, answers: [soa(options)] };
-      return empty;
+      return answered(0, q.type === 'SOA' ? [soa(options)] : []);
     case 'service':
     case 'node':
     case 'addr':
       break;
   }
-  if (lookup.dc !== undefined && lookup.dc !== view.datacenter.toLowerCase()) return nx;
+  if (lookup.dc !== undefined && lookup.dc !== view.datacenter.toLowerCase()) {
+    return answered(RCODE.NXDOMAIN);
+  }
   const dc = view.datacenter;
   switch (lookup.kind) {
+    // A synchronous lookup is answered at once, without a closure or a promise (the hot path).
     case 'service': {
       const instances = view.serviceInstances(lookup.service, lookup.tag);
-      if (!instances || instances.length === 0) return nx;
-      return serviceAnswer(q, instances, dc, options);
+      if (!isPromiseLike(instances)) return instancesAnswer(q, instances, dc, options);
+      return Promise.resolve(instances).then((list) => instancesAnswer(q, list, dc, options));
     }
     case 'node': {
       const node = view.node(lookup.node);
-      if (!node) return nx;
-      const answers: Answer[] = [];
-      const record = addressRecord(q.name, node.address, q.type);
-      if (record) answers.push(record);
-      if (q.type === 'TXT' || (q.type as string) === 'ANY') {
-        // RFC 1464 key=value, or the bare value for `rfc1035-` keys.
-        for (const [k, v] of Object.entries(node.meta)) {
-          const text = k.startsWith('rfc1035-') ? v : `${k}=${v}`;
-          answers.push({ type: 'TXT', name: q.name, ttl: TTL, class: 'IN', data: text });
-        }
-      }
-      return { ...empty, answers };
+      if (!isPromiseLike(node)) return nodeAnswer(q, node);
+      return Promise.resolve(node).then((found) => nodeAnswer(q, found));
     }
     case 'addr': {
       const ip = ipFromHex(lookup.hex);
-      if (ip === undefined) return nx;
+      if (ip === undefined) return answered(RCODE.NXDOMAIN);
       const record = addressRecord(q.name, ip, q.type);
-      return { ...empty, answers: record ? [record] : [] };
+      return answered(0, record ? [record] : []);
     }
   }
 }
@@ -204,8 +226,12 @@ export function errorResponse(id: number, rcode: number, questions: Question[] =
   };
 }
 
-/** answerQuery builds the response packet to a decoded query. */
-export function answerQuery(query: DecodedPacket, options: AnswerOptions): Packet {
+/**
+ * answerQuery builds the response packet to a decoded query: the packet itself when the view
+ * answered synchronously (or no lookup was needed), else a promise of it that rejects when the
+ * lookup does. The server bounds the wait (see dns-server.ts).
+ */
+export function answerQuery(query: DecodedPacket, options: AnswerOptions): MaybePromise<Packet> {
   const id = query.id ?? 0;
   const questions = query.questions ?? [];
   const rd = query.flag_rd ? dnsPacket.RECURSION_DESIRED : 0;
@@ -215,6 +241,19 @@ export function answerQuery(query: DecodedPacket, options: AnswerOptions): Packe
   if (questions.length !== 1) return errorResponse(id, RCODE.FORMERR | rd, questions);
   const result = resolve(questions[0], options);
   if (result === 'refused') return errorResponse(id, RCODE.REFUSED | rd, questions);
+  if (isPromiseLike(result)) {
+    return Promise.resolve(result).then((r) => response(id, rd, questions, r, options));
+  }
+  return response(id, rd, questions, result, options);
+}
+
+function response(
+  id: number,
+  rd: number,
+  questions: Question[],
+  result: Result,
+  options: AnswerOptions,
+): Packet {
   let flags = dnsPacket.AUTHORITATIVE_ANSWER | rd | result.rcode;
   if (result.truncated && options.enableTruncate) flags |= dnsPacket.TRUNCATED_RESPONSE;
   // NXDOMAIN and empty answers carry the SOA in AUTHORITY (negative caching, RFC 2308).

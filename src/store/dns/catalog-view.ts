@@ -4,7 +4,7 @@
  */
 import type { CatalogState } from '../catalog/catalog-state.js';
 import { hasTags } from '../catalog/catalog-state.js';
-import type { DnsCatalogView, DnsInstance, DnsNode } from './types.js';
+import type { DnsInstance, DnsNode, SyncDnsCatalogView } from './types.js';
 
 /** CatalogViewOptions configure {@link catalogDnsView}. */
 export interface CatalogViewOptions {
@@ -22,8 +22,8 @@ function findName(state: CatalogState, wanted: string): string | undefined {
   return state.serviceNames().find((n) => n.toLowerCase() === lower);
 }
 
-/** catalogDnsView builds the DNS view of a catalog. */
-export function catalogDnsView(options: CatalogViewOptions): DnsCatalogView {
+/** catalogDnsView builds the DNS view of a catalog; it answers synchronously. */
+export function catalogDnsView(options: CatalogViewOptions): SyncDnsCatalogView {
   return {
     datacenter: options.datacenter,
     serviceInstances(service: string, tag: string | undefined): DnsInstance[] | undefined {
