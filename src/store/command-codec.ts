@@ -7,6 +7,8 @@ import { ByteReader, ByteWriter } from './bytes.js';
 import type { Command, KvSetMode, SessionRecord, TxnOpRecord } from './commands.js';
 import type { LogRecord } from './durable-log.js';
 import { isCatalogCommand, type CatalogCommand } from './catalog/types.js';
+import { isMemberCommand, type MemberCommand } from './members/types.js';
+import { validateMemberRecord } from './members/snapshot.js';
 import { TXN_KV_VERBS, type TxnKvVerb } from './types.js';
 
 const TYPE = {
@@ -20,7 +22,12 @@ const TYPE = {
   'catalog-register': 8,
   'catalog-deregister': 9,
   'check-status': 10,
+  'member-set': 11,
+  'member-remove': 12,
 } as const;
+
+/** The highest record type byte: recovery looks for frames of any known type. */
+export const MAX_RECORD_TYPE = 12;
 
 const MODES: readonly KvSetMode[] = ['set', 'cas', 'acquire', 'release'];
 const VERBS: readonly TxnKvVerb[] = TXN_KV_VERBS;
@@ -81,10 +88,41 @@ export function encodeRecord(w: ByteWriter, record: LogRecord): void {
     case 'catalog-register':
     case 'catalog-deregister':
     case 'check-status':
-      // Catalog commands are rare next to KV writes: plain JSON keeps them simple.
+    case 'member-set':
+    case 'member-remove':
+      // Catalog and member commands are rare next to KV writes: plain JSON keeps them simple.
       w.str(JSON.stringify(c));
       return;
   }
+}
+
+/** decodeMemberCommand parses and checks the JSON of a member command record. */
+function decodeMemberCommand(text: string): MemberCommand {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfdError(ErrorCode.STORE_CORRUPT, 'bad member record', { cause: err });
+  }
+  const c = parsed as Partial<MemberCommand> | null;
+  if (typeof c !== 'object' || c === null || !isMemberCommand(c as MemberCommand)) {
+    bad('bad member record');
+  }
+  const command = c as MemberCommand;
+  if (
+    command.type === 'member-set' &&
+    (validateMemberRecord(command.member) !== undefined ||
+      (command.cas !== undefined && !Number.isSafeInteger(command.cas)))
+  ) {
+    bad('bad member record');
+  }
+  if (
+    command.type === 'member-remove' &&
+    (typeof command.name !== 'string' || typeof command.deregister !== 'boolean')
+  ) {
+    bad('bad member record');
+  }
+  return command;
 }
 
 function bad(what: string): never {
@@ -170,6 +208,10 @@ export function decodeRecord(r: ByteReader): LogRecord {
       command = parsed as CatalogCommand;
       break;
     }
+    case TYPE['member-set']:
+    case TYPE['member-remove']:
+      command = decodeMemberCommand(r.str());
+      break;
     default:
       bad(`unknown record type ${type}`);
   }

@@ -5,6 +5,7 @@
  * carried inside it, so that applying the same log always yields the same state.
  */
 import type { CatalogCommand } from './catalog/types.js';
+import type { MemberCommand } from './members/types.js';
 import { TXN_KV_VERBS, type Session, type TxnKvVerb } from './types.js';
 
 /** KvSetMode says which PUT /v1/kv flavour a {@link KvSetCommand} is. */
@@ -82,7 +83,8 @@ export type Command =
   | SessionCreateCommand
   | SessionDestroyCommand
   | TombstoneReapCommand
-  | CatalogCommand;
+  | CatalogCommand
+  | MemberCommand;
 
 /** TXN_VERBS lists every valid KV transaction verb. */
 export const TXN_VERBS: ReadonlySet<TxnKvVerb> = new Set<TxnKvVerb>(TXN_KV_VERBS);

@@ -14,11 +14,13 @@ import { TreeNode } from './kv-tree.js';
 import type { StateMachine, TombstoneRecord } from './state-machine.js';
 import type { Session } from './types.js';
 import { decodeCatalog, encodeCatalog } from './catalog/snapshot.js';
+import { decodeMembers, encodeMembers } from './members/snapshot.js';
 
 const MAGIC = Buffer.from('CFDSNAP1', 'latin1');
 const HEADER_BYTES = 32;
-// Version 2 appends the service catalog (JSON) after the KV tree; version 1 files still load.
-const VERSION = 2;
+// Version 2 appends the service catalog (JSON) after the KV tree, version 3 the member table
+// (JSON) after that; version 1 and 2 files still load.
+const VERSION = 3;
 const FLUSH_BYTES = 1 << 20;
 
 const BIT_ENTRY = 1;
@@ -92,6 +94,7 @@ export async function writeSnapshot(
       if (w.length >= FLUSH_BYTES) await flush();
     }
     w.str(JSON.stringify(encodeCatalog(state.catalog)));
+    w.str(JSON.stringify(encodeMembers(state.members)));
     await flush();
     const header = Buffer.alloc(HEADER_BYTES);
     MAGIC.copy(header, 0);
@@ -251,7 +254,7 @@ export function loadSnapshot(path: string, state: StateMachine): void {
     const wantCrc = header.readUInt32LE(8);
     const version = header.readUInt32LE(12);
     const bodyLength = header.readDoubleLE(16);
-    if ((version !== VERSION && version !== 1) || HEADER_BYTES + bodyLength !== size) {
+    if (version < 1 || version > VERSION || HEADER_BYTES + bodyLength !== size) {
       throw new ConfdError(
         ErrorCode.STORE_CORRUPT,
         `snapshot ${path}: version ${version}, body ${bodyLength} bytes does not match file size ${size}`,
@@ -295,6 +298,15 @@ export function loadSnapshot(path: string, state: StateMachine): void {
           throw new ConfdError(ErrorCode.STORE_CORRUPT, 'bad catalog section', { cause: err });
         }
         state.catalog = decodeCatalog(catalog);
+      }
+      if (version >= 3) {
+        let members: unknown;
+        try {
+          members = JSON.parse(r.str());
+        } catch (err) {
+          throw new ConfdError(ErrorCode.STORE_CORRUPT, 'bad member section', { cause: err });
+        }
+        state.members = decodeMembers(members);
       }
       if (!r.consumedAll) {
         throw new ConfdError(ErrorCode.STORE_CORRUPT, `trailing bytes at offset ${r.offset}`);

@@ -11,6 +11,8 @@ import { KvTree, ZERO_FLAGS, type EntryFields, type TreeNode } from './kv-tree.j
 import type { KvEntry, Session, TxnResult } from './types.js';
 import { CatalogState } from './catalog/catalog-state.js';
 import type { CatalogCommand, CatalogEffects } from './catalog/types.js';
+import { MembersState } from './members/members-state.js';
+import type { MemberCommand } from './members/types.js';
 
 /** ApplyEffects says what an applied command changed, for watchers and the leader's timers. */
 export interface ApplyEffects {
@@ -21,6 +23,8 @@ export interface ApplyEffects {
   readonly lockDelays: { key: string; delayMs: number }[];
   /** What a catalog command changed (catalog tables and per-service indexes). */
   catalog?: CatalogEffects;
+  /** The member table changed. */
+  membersChanged?: boolean;
 }
 
 /** ApplyOutcome is the result of one command, or the typed error it answers with. */
@@ -58,6 +62,21 @@ function fieldsOf(node: TreeNode): EntryFields {
     value: node.value,
     flags: node.flags,
     session: node.session,
+  };
+}
+
+/** mergeCatalogEffects combines the effects of several catalog commands of one log entry. */
+function mergeCatalogEffects(
+  into: CatalogEffects | undefined,
+  more: CatalogEffects | undefined,
+): CatalogEffects | undefined {
+  if (into === undefined || more === undefined) return more ?? into;
+  return {
+    tables: new Set([...into.tables, ...more.tables]),
+    services: new Set([...into.services, ...more.services]),
+    removedNodes: [...into.removedNodes, ...more.removedNodes],
+    checkStatuses: [...into.checkStatuses, ...more.checkStatuses],
+    removedChecks: [...into.removedChecks, ...more.removedChecks],
   };
 }
 
@@ -154,6 +173,8 @@ export class StateMachine {
   readonly sessions = new Map<string, Session>();
   /** The service catalog (nodes, services, checks); replaced on snapshot load. */
   catalog = new CatalogState();
+  /** The cluster's members; replaced on snapshot load. */
+  members = new MembersState();
   /** Keys locked by each session (derived from the KV table). */
   readonly #locks = new Map<string, Set<string>>();
   /**
@@ -237,7 +258,26 @@ export class StateMachine {
       case 'catalog-deregister':
       case 'check-status':
         return this.#catalog(index, command);
+      case 'member-set':
+      case 'member-remove':
+        return this.#member(index, command);
     }
+  }
+
+  /**
+   * #member applies a member-table command and, in the same log entry, the catalog writes it
+   * implies (node registration, `serfHealth`, deregistration), as Consul's leader reconcile does.
+   */
+  #member(index: number, command: MemberCommand): unknown {
+    const applied = this.members.apply(index, command, this.catalog);
+    this.#effects.membersChanged = true;
+    let effects: CatalogEffects | undefined;
+    for (const c of applied.catalog) {
+      this.#catalog(index, c);
+      effects = mergeCatalogEffects(effects, this.#effects.catalog);
+    }
+    if (effects !== undefined) this.#effects.catalog = effects;
+    return applied.value;
   }
 
   /**

@@ -33,13 +33,17 @@ import { WaiterRegistry } from './waiters.js';
 import { CatalogWaiters, type CatalogScope, type CatalogStore } from './catalog/catalog-store.js';
 import type { CatalogState } from './catalog/catalog-state.js';
 import type { CatalogCommand } from './catalog/types.js';
+import { MemberWaiters, type MemberStore } from './members/member-store.js';
+import type { MembersState } from './members/members-state.js';
+import { memberRecordOf, validateMemberRecord } from './members/snapshot.js';
+import type { MemberCommand } from './members/types.js';
 
 export { MAX_TXN_OPS, MAX_VALUE_BYTES } from './input.js';
 
 const DEFAULT_TOMBSTONE_TTL_MS = 15 * 60 * 1000;
 
 /** StoreEngine is the {@link Store} with the engine's extras for tests and tooling. */
-export interface StoreEngine extends Store, CatalogStore {
+export interface StoreEngine extends Store, CatalogStore, MemberStore {
   stats(): StoreStats;
   /** Runs the session-TTL, lock-delay and tombstone-reaping checks now (the timer calls it too). */
   runTimers(): Promise<void>;
@@ -79,6 +83,7 @@ class EngineStore implements StoreEngine {
   readonly #log: DurableLog | undefined;
   readonly #waiters = new WaiterRegistry();
   readonly #catalogWaiters = new CatalogWaiters();
+  readonly #memberWaiters = new MemberWaiters();
   readonly #now: () => number;
   readonly #nodeName: string;
   readonly #timers: LeaderTimers;
@@ -236,6 +241,48 @@ class EngineStore implements StoreEngine {
     return this.#catalogWaiters.wait(scope, signal);
   }
 
+  // --- the member table -----------------------------------------------------------------------
+
+  membersState(): MembersState {
+    return this.#state.members;
+  }
+
+  memberApply(command: MemberCommand): Promise<unknown> {
+    if (command.type === 'member-set') {
+      const why = validateMemberRecord(command.member);
+      if (why !== undefined) {
+        return Promise.reject(
+          new ConfdError(ErrorCode.STORE_INVALID_COMMAND, `member record: ${why}`),
+        );
+      }
+      const { cas } = command;
+      if (cas !== undefined && (!Number.isSafeInteger(cas) || cas < 0)) {
+        return Promise.reject(
+          new ConfdError(ErrorCode.STORE_INVALID_COMMAND, 'member cas: bad index'),
+        );
+      }
+      const member = memberRecordOf(command.member);
+      return this.#submit(
+        cas === undefined ? { type: 'member-set', member } : { type: 'member-set', member, cas },
+      );
+    }
+    if (typeof command.name !== 'string' || command.name === '') {
+      return Promise.reject(new ConfdError(ErrorCode.STORE_INVALID_COMMAND, 'member name: empty'));
+    }
+    return this.#submit({
+      type: 'member-remove',
+      name: command.name,
+      deregister: command.deregister === true,
+    });
+  }
+
+  waitForMembers(signal: AbortSignal): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(new ConfdError(ErrorCode.STORE_CLOSED, 'store is closed'));
+    }
+    return this.#memberWaiters.wait(signal);
+  }
+
   // --- the write pipeline --------------------------------------------------------------------
 
   #submit(command: Command): Promise<unknown> {
@@ -317,6 +364,7 @@ class EngineStore implements StoreEngine {
     this.#timers.applied(command, created, effects, now);
     this.#waiters.notify(effects.changedKeys, effects.sessionsChanged);
     if (effects.catalog) this.#catalogWaiters.wake(effects.catalog);
+    if (effects.membersChanged) this.#memberWaiters.wake();
     return outcome;
   }
 
@@ -362,6 +410,7 @@ class EngineStore implements StoreEngine {
     while (this.#writing !== undefined) await this.#writing;
     this.#waiters.closeAll();
     this.#catalogWaiters.closeAll();
+    this.#memberWaiters.closeAll();
     await this.#log?.close(this.#state);
   }
 }

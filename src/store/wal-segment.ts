@@ -5,7 +5,7 @@
 import { crc32 } from 'node:zlib';
 import { ConfdError, ErrorCode } from '../errors.js';
 import { ByteReader, ByteWriter } from './bytes.js';
-import { decodeRecord, encodeRecord } from './command-codec.js';
+import { decodeRecord, encodeRecord, MAX_RECORD_TYPE } from './command-codec.js';
 import type { LogRecord } from './durable-log.js';
 
 /** SEGMENT_MAGIC opens every segment file. */
@@ -71,7 +71,7 @@ function tryFrame(buf: Buffer, at: number): Frame | undefined {
 function laterFrameExists(buf: Buffer, from: number, next: number): boolean {
   for (let at = from + 1; at + FRAME_HEADER + 9 <= buf.length; at++) {
     const type = buf[at + FRAME_HEADER];
-    if (type < 1 || type > 7) continue;
+    if (type < 1 || type > MAX_RECORD_TYPE) continue;
     const index = buf.readDoubleLE(at + FRAME_HEADER + 1);
     if (index !== next && index !== next + 1) continue;
     if (tryFrame(buf, at) !== undefined) return true;

@@ -7,6 +7,7 @@ import { ConfdError, ErrorCode, errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { CheckRunner } from '../checks/check-runner.js';
 import type { Timers } from '../checks/types.js';
+import { agentNode, consulService, serfHealthCheck } from './agent-records.js';
 import type { CatalogStore } from './catalog-store.js';
 import type { ServiceDefinition } from './requests.js';
 import type {
@@ -15,7 +16,6 @@ import type {
   CheckRecord,
   CheckStatus,
   NodeRecord,
-  ServiceRecord,
 } from './types.js';
 
 /** LocalAgentOptions configure a {@link LocalAgent}. */
@@ -76,15 +76,8 @@ export class LocalAgent {
   }
 
   #node(): NodeRecord {
-    const a = this.#o.address;
-    return {
-      node: this.#o.nodeName,
-      id: this.#o.nodeId,
-      address: a,
-      datacenter: this.#o.datacenter,
-      taggedAddresses: { lan: a, lan_ipv4: a, wan: a, wan_ipv4: a },
-      meta: { 'consul-network-segment': '' },
-    };
+    const { nodeName: node, nodeId: id, address, datacenter } = this.#o;
+    return agentNode({ node, id, address, datacenter });
   }
 
   /**
@@ -92,39 +85,12 @@ export class LocalAgent {
    * server), and resumes the health checks of local checks already in the catalog.
    */
   async start(): Promise<void> {
-    const consul: ServiceRecord | null =
-      this.#o.server === false
-        ? null
-        : {
-            id: 'consul',
-            service: 'consul',
-            tags: [],
-            address: '',
-            taggedAddresses: null,
-            meta: { raft_version: '3', serf_protocol_current: '2', version: '1.21.4' },
-            port: 8300,
-            weights: { passing: 1, warning: 1 },
-            enableTagOverride: false,
-            kind: '',
-          };
     await this.#o.store.catalogApply({
       type: 'catalog-register',
       node: this.#node(),
       skipNodeUpdate: false,
-      service: consul,
-      checks: [
-        {
-          node: this.#o.nodeName,
-          checkId: 'serfHealth',
-          name: 'Serf Health Status',
-          status: 'passing',
-          notes: '',
-          output: 'Agent alive and reachable',
-          serviceId: '',
-          type: 'serf',
-          definition: {},
-        },
-      ],
+      service: this.#o.server === false ? null : consulService(),
+      checks: [serfHealthCheck(this.#o.nodeName, 'passing', 'Agent alive and reachable')],
     });
     for (const c of this.checks()) this.#run(c);
   }
