@@ -41,8 +41,9 @@ async function httpPut(url: string, body: string): Promise<void> {
 
 async function agentBackend(ctx: BenchContext): Promise<OutageBackend> {
   const port = await freePort();
-  const args = [join(ctx.repoRoot, 'bin', 'confd'), 'agent', '-data-dir'];
+  const args = [join(ctx.repoRoot, 'bin', 'confd'), 'agent', '-server', '-bootstrap', '-data-dir'];
   args.push(join(ctx.workDir, 'agent-data'), '-http-port', String(port), '-log-level', 'warn');
+  args.push('-serf-lan-port', '0', '-server-port', '0');
   return {
     name: 'consul (our agent)',
     daemonArgs: ['-backend', 'consul', '-node', `127.0.0.1:${port}`],

@@ -1,10 +1,12 @@
 /**
  * Service discovery for `confd agent`: the catalog, this node's local agent (its `serfHealth`
- * check, the `consul` service, the `service`/`check` definitions of its config files and their
- * health checks), user events, and the DNS interface on `-dns-port`.
+ * check, on a server the `consul` service, the `service`/`check` definitions of its config files
+ * and their health checks), user events, and the DNS interface on `-dns-port`. A client agent's
+ * catalog is its local state only (anti-entropy pushes it to the servers), and its DNS answers
+ * from the servers' catalog.
  */
-import { ConfdError, ErrorCode, errorMessage } from '../errors.js';
-import type { Logger } from '../log.js';
+import { ConfdError, ErrorCode, errorMessage } from './errors.js';
+import type { Logger } from './log.js';
 import {
   EventLog,
   LocalAgent,
@@ -12,10 +14,15 @@ import {
   parseCheck,
   parseServiceDefinition,
   type CatalogStore,
-} from '../store/catalog/index.js';
-import { catalogDnsView, startDnsServer, type DnsServer } from '../store/dns/index.js';
-import type { ServiceDiscovery } from '../store/http/index.js';
-import type { AgentConfig } from './agent-config.js';
+} from './store/catalog/index.js';
+import {
+  catalogDnsView,
+  startDnsServer,
+  type DnsCatalogView,
+  type DnsServer,
+} from './store/dns/index.js';
+import type { ServiceDiscovery } from './store/http/index.js';
+import type { AgentConfig } from './cli/agent-config.js';
 
 /** AgentServices is the running service-discovery half of the agent. */
 export interface AgentServices {
@@ -34,6 +41,10 @@ export interface AgentServicesOptions {
   readonly logger: Logger;
   /** The catalog: the store engine (through its log); default an in-memory one. */
   readonly catalog?: CatalogStore;
+  /** A server registers the `consul` service. Default true. */
+  readonly server?: boolean;
+  /** What DNS answers from. Default the catalog above (a client passes its servers' view). */
+  readonly dnsView?: DnsCatalogView;
 }
 
 /**
@@ -52,7 +63,7 @@ export async function startAgentServices(
     nodeId: options.nodeId,
     address: options.address,
     datacenter: config.datacenter,
-    server: true,
+    server: options.server ?? true,
     enableScriptChecks: config.enableScriptChecks,
   });
   const fail = async (file: string, what: string, message: string): Promise<never> => {
@@ -92,11 +103,13 @@ export async function startAgentServices(
       if (config.dnsPort < 0) return -1;
       try {
         dns = await startDnsServer({
-          view: catalogDnsView({
-            catalog: () => catalog.catalogState(),
-            datacenter: config.datacenter,
-            onlyPassing: config.dns.onlyPassing,
-          }),
+          view:
+            options.dnsView ??
+            catalogDnsView({
+              catalog: () => catalog.catalogState(),
+              datacenter: config.datacenter,
+              onlyPassing: config.dns.onlyPassing,
+            }),
           domain: config.dns.domain,
           udpAnswerLimit: config.dns.udpAnswerLimit,
           enableTruncate: config.dns.enableTruncate,

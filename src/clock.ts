@@ -1,6 +1,7 @@
 /**
- * The time the watch loops see. Tests pass a fake {@link WatchClock} to drive and count the waits;
- * the daemon uses {@link realClock}.
+ * The time long-running loops see (the watcher's rounds, the cluster's probes and retries). Tests
+ * pass a fake {@link WatchClock} to drive and count the waits; production uses {@link realClock}.
+ * A shared leaf: it imports nothing of the project.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 

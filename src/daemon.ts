@@ -36,7 +36,7 @@ import type { ServiceWatches } from './watcher/service-watches.js';
 import { createServiceWatches } from './watcher/service-watches.js';
 import type { Subscriptions } from './watcher/subscriptions.js';
 import { startSubscriptions } from './watcher/subscriptions.js';
-import type { WatchClock } from './watcher/clock.js';
+import type { WatchClock } from './clock.js';
 import type { CompileFn, TemplateCache } from './watcher/template-cache.js';
 import { createTemplateCache } from './watcher/template-cache.js';
 

@@ -1,10 +1,12 @@
 /**
  * The folders are the architecture: this test enforces which modules each area may import.
  * `store`, `backends`, `template`, `reload` and `watcher` may import their own folder, the shared
- * leaves (`src/errors.ts`, `src/log.ts`, `src/fsync-policy.ts`, and `src/go/`, the Go-compatibility helpers) and, as types
+ * leaves (`src/errors.ts`, `src/log.ts`, `src/fsync-policy.ts`, `src/clock.ts`, and `src/go/`, the Go-compatibility helpers) and, as types
  * only, the other areas' types. The composition
  * root (`src/daemon.ts`) and the CLI (`src/cli/`) may import anything. The one sanctioned runtime
- * edge between areas: the embedded backend opens the bundled store.
+ * edge between areas: the embedded backend opens the bundled store. `transport` (agent-to-agent
+ * connections) is a bottom layer: besides itself it imports only `src/errors.ts`, `src/log.ts` and
+ * `src/go/`, no other area, not even as types.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,12 +15,26 @@ import { join, relative, dirname, resolve } from 'node:path';
 import { repoRoot } from './helpers/paths.js';
 
 const src = join(repoRoot, 'src');
-const areas = ['store', 'backends', 'template', 'reload', 'watcher'] as const;
-const leaves = ['errors.ts', 'log.ts', 'fsync-policy.ts'];
+const areas = [
+  'store',
+  'backends',
+  'template',
+  'reload',
+  'watcher',
+  'transport',
+  'membership',
+  'forwarding',
+] as const;
+const leaves = ['errors.ts', 'log.ts', 'fsync-policy.ts', 'clock.ts'];
 /** The shared leaf folder of Go-compatibility helpers: anyone may import it. */
 const goLeaf = 'go';
 /** Runtime imports across areas that the design allows, as `from-file -> to-area`. */
-const allowedRuntimeEdges = new Set(['backends/embedded.ts -> store']);
+const allowedRuntimeEdges = new Set([
+  'backends/embedded.ts -> store',
+  // The member table's record helpers (validation, roles) are the store's: membership uses them.
+  'membership/agent-membership.ts -> store',
+  'membership/server.ts -> store',
+]);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true })
@@ -82,6 +98,21 @@ test('src/go is a shared leaf: it imports only itself and src/errors.ts', () => 
       if (!spec.startsWith('.')) continue;
       const target = relative(src, resolve(dirname(file), spec)).replace(/\.js$/, '.ts');
       if (areaOf(target) === goLeaf || target === 'errors.ts') continue;
+      violations.push(`${relative(src, file)} imports ${spec}`);
+    }
+  }
+  assert.deepEqual(violations, []);
+});
+
+test('src/transport imports only itself, src/errors.ts, src/log.ts and src/go/, no area even as types', () => {
+  const allowed = ['errors.ts', 'log.ts'];
+  const violations: string[] = [];
+  for (const file of sourceFiles(join(src, 'transport'))) {
+    for (const { spec } of importsOf(file)) {
+      if (!spec.startsWith('.')) continue;
+      const target = relative(src, resolve(dirname(file), spec)).replace(/\.js$/, '.ts');
+      const targetArea = areaOf(target);
+      if (targetArea === 'transport' || allowed.includes(target) || targetArea === goLeaf) continue;
       violations.push(`${relative(src, file)} imports ${spec}`);
     }
   }

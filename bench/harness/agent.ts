@@ -33,7 +33,10 @@ export async function startBenchAgent(
   ctx: BenchContext,
   options: StartBenchAgentOptions = {},
 ): Promise<BenchAgent> {
-  const mode = options.dataDir === undefined ? ['-dev'] : ['-data-dir', options.dataDir];
+  const mode =
+    options.dataDir === undefined
+      ? ['-dev']
+      : ['-server', '-bootstrap', '-data-dir', options.dataDir];
   const proc = await spawnServer({
     command: process.execPath,
     args: [
@@ -41,6 +44,10 @@ export async function startBenchAgent(
       'agent',
       ...mode,
       '-http-port',
+      '0',
+      '-serf-lan-port',
+      '0',
+      '-server-port',
       '0',
       '-log-level',
       'warn',

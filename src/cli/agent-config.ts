@@ -13,7 +13,7 @@ import { parseAgentLogLevel } from './agent-log.js';
 
 /** agentFlags are the flags `confd agent` accepts (a subset of `consul agent`'s). */
 export const agentFlags: readonly FlagSpec[] = [
-  { name: 'server', kind: 'bool', usage: 'Switches agent to server mode (always a server here).' },
+  { name: 'server', kind: 'bool', usage: 'Switches agent to server mode (holds the state).' },
   { name: 'bootstrap', kind: 'bool', usage: 'Sets server to bootstrap mode.' },
   {
     name: 'dev',
@@ -36,7 +36,58 @@ export const agentFlags: readonly FlagSpec[] = [
     name: 'bind',
     kind: 'string',
     placeholder: 'string',
-    usage: 'Sets the bind address for cluster communication (reported as the server address).',
+    usage: 'Sets the bind address for cluster communication. Default 127.0.0.1.',
+  },
+  {
+    name: 'advertise',
+    kind: 'string',
+    placeholder: 'string',
+    usage: 'Sets the advertise address to use. Default the bind address.',
+  },
+  {
+    name: 'serf-lan-port',
+    kind: 'int',
+    usage: 'Sets the Serf LAN port to listen on (joins, probes). Default 8301.',
+  },
+  {
+    name: 'server-port',
+    kind: 'int',
+    usage: 'Sets the server port to listen on (server RPC and forwarding). Default 8300.',
+  },
+  {
+    name: 'join',
+    kind: 'list',
+    placeholder: 'value',
+    usage: 'Address of an agent to join at start time. Can be specified multiple times.',
+  },
+  {
+    name: 'retry-join',
+    kind: 'list',
+    placeholder: 'value',
+    usage:
+      'Address of an agent to join at start time with retries enabled. Can be specified multiple times.',
+  },
+  {
+    name: 'retry-interval',
+    kind: 'string',
+    placeholder: 'duration',
+    usage: 'Time to wait between join attempts. Default 30s.',
+  },
+  {
+    name: 'retry-max',
+    kind: 'int',
+    usage: 'Maximum number of join attempts. Defaults to 0, which will retry indefinitely.',
+  },
+  {
+    name: 'rejoin',
+    kind: 'bool',
+    usage: 'Ignores a previous leave and attempts to rejoin the cluster.',
+  },
+  {
+    name: 'encrypt',
+    kind: 'string',
+    placeholder: 'string',
+    usage: 'Provides the gossip encryption key (base64, 32 bytes; confd keygen makes one).',
   },
   {
     name: 'http-port',
@@ -138,6 +189,35 @@ export interface AgentConfig {
   readonly enableScriptChecks: boolean;
   /** dns_config: only_passing, udp_answer_limit, enable_truncate; and `domain`. */
   readonly dns: DnsSettings;
+  /** The cluster: ports, addresses, joining, encryption, failure detection. */
+  readonly cluster: ClusterSettings;
+}
+
+/** ClusterSettings are the agent's cluster options (Consul's join and gossip configuration). */
+export interface ClusterSettings {
+  /** The address the cluster ports listen on. */
+  readonly bindAddr: string;
+  /** The address other agents reach this one at. */
+  readonly advertiseAddr: string;
+  readonly serfLanPort: number;
+  readonly serverPort: number;
+  /** Agents to join at start, in order, until one answers (`-join`, `-retry-join`, both keys). */
+  readonly retryJoin: readonly string[];
+  readonly retryIntervalMs: number;
+  /** 0: retry forever; else the agent exits 1 once that many attempts failed. */
+  readonly retryMax: number;
+  readonly rejoinAfterLeave: boolean;
+  /** The `-encrypt` key text (base64), validated by the transport. */
+  readonly encrypt: string | undefined;
+  /** gossip_lan: probe interval and timeout, suspicion = suspicion_mult × probe interval. */
+  readonly probeIntervalMs: number;
+  readonly probeTimeoutMs: number;
+  readonly suspicionMs: number;
+  /** A failed member is reaped after this long (reconnect_timeout). */
+  readonly reconnectTimeoutMs: number;
+  /** Signals: a client leaves on SIGTERM and SIGINT by default, a server on neither. */
+  readonly leaveOnTerminate: boolean;
+  readonly skipLeaveOnInterrupt: boolean;
 }
 
 /** DnsSettings are the DNS options of the agent configuration. */
@@ -183,6 +263,19 @@ interface FileLayer {
   checks?: ConfigDefinition[];
   domain?: string;
   dnsConfig?: { onlyPassing?: boolean; udpAnswerLimit?: number; enableTruncate?: boolean };
+  advertiseAddr?: string;
+  serfLanPort?: number;
+  serverPort?: number;
+  startJoin?: string[];
+  retryJoin?: string[];
+  retryInterval?: string;
+  retryMax?: number;
+  rejoinAfterLeave?: boolean;
+  encrypt?: string;
+  reconnectTimeout?: string;
+  leaveOnTerminate?: boolean;
+  skipLeaveOnInterrupt?: boolean;
+  gossipLan?: { probeInterval?: string; probeTimeout?: string; suspicionMult?: number };
 }
 
 type Json = Record<string, unknown>;
@@ -295,8 +388,57 @@ function parseConfigFile(file: string, ignored: string[]): FileLayer {
         for (const [pk, pv] of Object.entries(v)) {
           if (pk === 'http') layer.httpPort = n('ports.http', pv);
           else if (pk === 'dns') layer.dnsPort = n('ports.dns', pv);
+          else if (pk === 'serf_lan') layer.serfLanPort = n('ports.serf_lan', pv);
+          else if (pk === 'server') layer.serverPort = n('ports.server', pv);
           else ignored.push(`${file}: ports.${pk}`);
         }
+        break;
+      }
+      case 'advertise_addr':
+        layer.advertiseAddr = s(key, v);
+        break;
+      case 'start_join':
+      case 'retry_join': {
+        if (!Array.isArray(v) || !v.every((a) => typeof a === 'string')) {
+          throw configError(`Error parsing ${file}: ${key}: expected a list of strings`);
+        }
+        if (key === 'start_join') layer.startJoin = [...(layer.startJoin ?? []), ...v];
+        else layer.retryJoin = [...(layer.retryJoin ?? []), ...v];
+        break;
+      }
+      case 'retry_interval':
+        layer.retryInterval = s(key, v);
+        break;
+      case 'retry_max':
+        layer.retryMax = n(key, v);
+        break;
+      case 'rejoin_after_leave':
+        layer.rejoinAfterLeave = b(key, v);
+        break;
+      case 'encrypt':
+        layer.encrypt = s(key, v);
+        break;
+      case 'reconnect_timeout':
+        layer.reconnectTimeout = s(key, v);
+        break;
+      case 'leave_on_terminate':
+        layer.leaveOnTerminate = b(key, v);
+        break;
+      case 'skip_leave_on_interrupt':
+        layer.skipLeaveOnInterrupt = b(key, v);
+        break;
+      case 'gossip_lan': {
+        if (!isObject(v))
+          throw configError(`Error parsing ${file}: gossip_lan: expected an object`);
+        const gossip: NonNullable<FileLayer['gossipLan']> = {};
+        for (const [gk, gv] of Object.entries(v)) {
+          if (gk === 'probe_interval') gossip.probeInterval = s('gossip_lan.probe_interval', gv);
+          else if (gk === 'probe_timeout') gossip.probeTimeout = s('gossip_lan.probe_timeout', gv);
+          else if (gk === 'suspicion_mult')
+            gossip.suspicionMult = n('gossip_lan.suspicion_mult', gv);
+          else ignored.push(`${file}: gossip_lan.${gk}`);
+        }
+        layer.gossipLan = gossip;
         break;
       }
       case 'limits': {
@@ -333,6 +475,67 @@ function configDirFiles(dir: string): string[] {
     }
   }
   return files;
+}
+
+/** port checks a cluster port setting: 0-65535 (0 picks a free port, which is advertised). */
+function port(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw configError(`${name} ${value} is out of range (0-65535)`);
+  }
+  return value;
+}
+
+/** clusterSettings resolves the cluster options (flags win over files, as elsewhere). */
+function clusterSettings(
+  flag: <T>(name: string) => T | undefined,
+  merged: FileLayer,
+  server: boolean,
+): ClusterSettings {
+  const bindAddr = flag<string>('bind') ?? merged.bindAddr ?? '127.0.0.1';
+  // Consul advertises its single private IPv4 when bound to 0.0.0.0; we take the loopback then.
+  const advertiseAddr =
+    flag<string>('advertise') ??
+    merged.advertiseAddr ??
+    (bindAddr === '0.0.0.0' || bindAddr === '::' ? '127.0.0.1' : bindAddr);
+  const retryJoin = [
+    ...(merged.startJoin ?? []),
+    ...(merged.retryJoin ?? []),
+    ...(flag<string[]>('join') ?? []),
+    ...(flag<string[]>('retry-join') ?? []),
+  ];
+  const retryMax = flag<number>('retry-max') ?? merged.retryMax ?? 0;
+  if (retryMax < 0) throw configError(`retry_max ${retryMax} must be >= 0`);
+  const probeIntervalMs = queryTime(
+    'gossip_lan.probe_interval',
+    merged.gossipLan?.probeInterval,
+    1000,
+  );
+  const mult = merged.gossipLan?.suspicionMult ?? 4;
+  if (mult < 1) throw configError(`gossip_lan.suspicion_mult ${mult} must be >= 1`);
+  return {
+    bindAddr,
+    advertiseAddr,
+    serfLanPort: port(
+      'ports.serf_lan',
+      flag<number>('serf-lan-port') ?? merged.serfLanPort ?? 8301,
+    ),
+    serverPort: port('ports.server', flag<number>('server-port') ?? merged.serverPort ?? 8300),
+    retryJoin: [...new Set(retryJoin)],
+    retryIntervalMs: queryTime(
+      'retry_interval',
+      flag<string>('retry-interval') ?? merged.retryInterval,
+      30_000,
+    ),
+    retryMax,
+    rejoinAfterLeave: flag<boolean>('rejoin') ?? merged.rejoinAfterLeave ?? false,
+    encrypt: flag<string>('encrypt') ?? merged.encrypt,
+    probeIntervalMs,
+    probeTimeoutMs: queryTime('gossip_lan.probe_timeout', merged.gossipLan?.probeTimeout, 500),
+    suspicionMs: mult * probeIntervalMs,
+    reconnectTimeoutMs: queryTime('reconnect_timeout', merged.reconnectTimeout, 72 * 3600_000),
+    leaveOnTerminate: merged.leaveOnTerminate ?? !server,
+    skipLeaveOnInterrupt: merged.skipLeaveOnInterrupt ?? server,
+  };
 }
 
 function queryTime(name: string, text: string | undefined, fallbackMs: number): number {
@@ -406,13 +609,14 @@ export function resolveAgentConfig(
     flag<string>('max-query-time') ?? merged.maxQueryTime,
     600_000,
   );
+  const server = flag<boolean>('server') ?? merged.server ?? dev;
   return Object.freeze({
     dev,
-    server: flag<boolean>('server') ?? merged.server ?? dev,
+    server,
     bootstrap: flag<boolean>('bootstrap') ?? merged.bootstrap ?? false,
     dataDir: dev ? undefined : dataDir,
     clientAddr,
-    bindAddr: flag<string>('bind') ?? merged.bindAddr ?? (dev ? '127.0.0.1' : '0.0.0.0'),
+    bindAddr: flag<string>('bind') ?? merged.bindAddr ?? '127.0.0.1',
     httpPort,
     nodeName: flag<string>('node') ?? merged.nodeName ?? hostname(),
     nodeId: flag<string>('node-id') ?? merged.nodeId,
@@ -435,5 +639,6 @@ export function resolveAgentConfig(
       udpAnswerLimit: Math.max(1, merged.dnsConfig?.udpAnswerLimit ?? 3),
       enableTruncate: merged.dnsConfig?.enableTruncate ?? false,
     },
+    cluster: clusterSettings(flag, merged, server),
   });
 }

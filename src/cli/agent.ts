@@ -1,24 +1,18 @@
 /**
- * `confd agent`: runs the bundled Consul-compatible store and serves its HTTP API, with
- * `consul agent`'s flags, JSON config files and start-up output. SIGINT/SIGTERM stop it cleanly
- * (parked blocking queries end, the store is flushed and closed) with exit code 0.
+ * `confd agent`: parses `consul agent`'s flags and JSON config files, starts the agent (src/agent.ts:
+ * a server holding the state, or a client forwarding to one) and prints Consul's start-up output.
+ * SIGINT/SIGTERM stop it cleanly with exit code 0; a client leaves the cluster first, as Consul's
+ * clients do by default (`leave_on_terminate`, `skip_leave_on_interrupt`).
  */
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { startAgent, type RunningAgent } from '../agent.js';
 import { errorMessage } from '../errors.js';
-import { createHttpApi, consulVersion } from '../store/http/index.js';
-import type { HttpApi } from '../store/http/index.js';
-import { DataDirInUseError } from '../store/dir-lock.js';
-import { createStore } from '../store/store.js';
-import type { Store } from '../store/types.js';
+import type { Logger } from '../log.js';
+import { consulVersion } from '../store/http/index.js';
 import type { AgentConfig } from './agent-config.js';
 import { agentFlags, resolveAgentConfig } from './agent-config.js';
 import { formatFlagUsage, parseGoFlags } from './agent-flags.js';
 import { createAgentLogger } from './agent-log.js';
-import { startAgentServices, type AgentServices } from './agent-services.js';
-import { isCatalogStore } from '../store/catalog/catalog-store.js';
-import type { Logger } from '../log.js';
 import type { CommandIo } from './io.js';
 
 const usageHead = `Usage: confd agent [options]
@@ -34,43 +28,28 @@ export function agentUsage(): string {
   return usageHead + formatFlagUsage(agentFlags);
 }
 
-/** nodeIdFor reads or creates `<data-dir>/node-id`, as Consul persists its node ID. */
-function nodeIdFor(config: AgentConfig): string {
-  if (config.nodeId) return config.nodeId;
-  if (config.dataDir === undefined) return randomUUID();
-  const file = join(config.dataDir, 'node-id');
-  try {
-    const id = readFileSync(file, 'utf8').trim();
-    if (id !== '') return id;
-  } catch {
-    // not written yet
-  }
-  const id = randomUUID();
-  writeFileSync(file, id, { mode: 0o600 });
-  return id;
-}
-
-function banner(
-  config: AgentConfig,
-  nodeId: string,
-  address: string,
-  port: number,
-  dnsPort: number,
-): string {
-  const cluster = config.bindAddr === '0.0.0.0' ? '127.0.0.1' : config.bindAddr;
+function banner(config: AgentConfig, agent: RunningAgent): string {
+  const { nodeId, dnsPort } = agent;
+  const { address, port } = agent.http;
   const rows: [string, string][] = [
     ['Version', `'${consulVersion}'`],
     ['Build Date', "'2025-01-01 00:00:00 +0000 UTC'"],
     ['Node ID', `'${nodeId}'`],
     ['Node name', `'${config.nodeName}'`],
     ['Datacenter', `'${config.datacenter}' (Segment: '<all>')`],
-    ['Server', `true (Bootstrap: ${config.bootstrap || config.dev})`],
+    [
+      'Server',
+      `${config.server} (Bootstrap: ${config.server && (config.bootstrap || config.dev)})`,
+    ],
     [
       'Client Addr',
       `[${address}] (HTTP: ${port}, HTTPS: -1, gRPC: -1, gRPC-TLS: -1, DNS: ${dnsPort})`,
     ],
-    ['Cluster Addr', `${cluster} (LAN: 8301, WAN: 8302)`],
-    ['Gossip Encryption', 'false'],
+    [
+      'Cluster Addr',
+      `${config.cluster.advertiseAddr} (LAN: ${config.cluster.serfLanPort}, WAN: 8302)`,
+    ],
+    ['Gossip Encryption', String(config.cluster.encrypt !== undefined)],
     ['Auto-Encrypt-TLS', 'false'],
     ['ACL Enabled', 'false'],
     ['ACL Default Policy', 'allow'],
@@ -168,81 +147,14 @@ async function serve(
   logger: Logger,
   stopSignal: { promise: Promise<NodeJS.Signals | 'leave'>; leave(): void },
 ): Promise<number> {
-  let nodeId: string;
+  let agent: RunningAgent;
   try {
-    if (config.dataDir !== undefined) {
-      mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-      if (!statSync(config.dataDir).isDirectory()) {
-        throw new Error(`data_dir ${JSON.stringify(config.dataDir)} is not a directory`);
-      }
-    }
-    nodeId = nodeIdFor(config);
-  } catch (err) {
-    io.stderr(`==> Error starting agent: ${errorMessage(err)}\n`);
-    return 1;
-  }
-
-  let store: Store;
-  try {
-    store = await createStore({
-      dev: config.dev,
-      dataDir: config.dataDir,
-      nodeName: config.nodeName,
+    agent = await startAgent(config, {
+      logger: (name) => createAgentLogger({ level: config.logLevel, name, write: io.stdout }),
+      onLeave: () => stopSignal.leave(),
     });
   } catch (err) {
-    // The store's LOCK file keeps a second agent off the data dir; say so in the agent's words.
-    const message =
-      err instanceof DataDirInUseError
-        ? `data_dir ${JSON.stringify(config.dataDir)} is in use by another agent (pid ${err.pid})`
-        : errorMessage(err);
-    io.stderr(`==> Error starting agent: ${message}\n`);
-    return 1;
-  }
-
-  const serverHost = config.bindAddr === '0.0.0.0' ? '127.0.0.1' : config.bindAddr;
-  let discovery: AgentServices;
-  try {
-    discovery = await startAgentServices(config, {
-      nodeId,
-      address: serverHost,
-      catalog: isCatalogStore(store) ? store : undefined,
-      logger: createAgentLogger({ level: config.logLevel, name: 'agent', write: io.stdout }),
-    });
-  } catch (err) {
-    await store.close().catch(() => undefined);
     io.stderr(`==> ${errorMessage(err)}\n`);
-    return 1;
-  }
-  const api: HttpApi = createHttpApi({
-    store,
-    logger: createAgentLogger({ level: config.logLevel, name: 'agent.http', write: io.stdout }),
-    datacenter: config.datacenter,
-    nodeName: config.nodeName,
-    nodeId,
-    pretty: config.dev,
-    dev: config.dev,
-    bootstrap: config.bootstrap || config.dev,
-    kvMaxValueSize: config.kvMaxValueSize,
-    txnMaxReqLen: config.txnMaxReqLen,
-    disableKvKeyValidation: config.disableKvKeyValidation,
-    defaultQueryTimeMs: config.defaultQueryTimeMs,
-    maxQueryTimeMs: config.maxQueryTimeMs,
-    serverAddr: `${serverHost}:8300`,
-    debugConfig: { DataDir: config.dataDir ?? '' },
-    onLeave: () => stopSignal.leave(),
-    services: discovery.services,
-  });
-
-  const [host = '127.0.0.1', ...more] = config.clientAddr.split(/\s+/);
-  let bound: { port: number; address: string };
-  try {
-    bound = await api.listen(config.httpPort, host);
-  } catch (err) {
-    await discovery.close();
-    await store.close().catch(() => undefined);
-    io.stderr(
-      `==> Error starting agent: listen tcp ${host}:${config.httpPort}: ${errorMessage(err)}\n`,
-    );
     return 1;
   }
   if (config.pidFile !== undefined) {
@@ -252,32 +164,38 @@ async function serve(
       logger.error(`cannot write pid file: ${errorMessage(err)}`);
     }
   }
-  const dnsPort = await discovery.startDns(host);
-  io.stdout(banner(config, nodeId, bound.address, bound.port, dnsPort));
+  const [host = '127.0.0.1', ...more] = config.clientAddr.split(/\s+/);
+  io.stdout(banner(config, agent));
   if (more.length > 0) logger.warn(`only the first client address is served: ${host}`);
-  logger.info(`Started HTTP server: address=${bound.address}:${bound.port} network=tcp`);
-  logger.info(`New leader elected: payload=${config.nodeName}`);
+  logger.info(`Started HTTP server: address=${agent.http.address}:${agent.http.port} network=tcp`);
+  if (config.server) logger.info(`New leader elected: payload=${config.nodeName}`);
   io.stdout('==> Consul agent running!\n');
 
-  const reason = await stopSignal.promise;
-  if (reason === 'leave') io.stdout('==> Gracefully shutting down agent...\n');
-  else io.stdout(`==> Caught signal: ${reason === 'SIGINT' ? 'interrupt' : 'terminated'}\n`);
-  logger.info('Requesting shutdown');
+  // retry_max used up: Consul exits 1.
+  const exhausted = agent.joined.then((ok) =>
+    ok ? new Promise<never>(() => {}) : ('exhausted' as const),
+  );
+  const reason = await Promise.race([stopSignal.promise, exhausted]);
   let code = 0;
-  try {
-    await api.close();
-    logger.info('Endpoints down');
-  } catch (err) {
-    logger.error(`closing the HTTP API failed: ${errorMessage(err)}`);
-    code = 1;
+  if (reason === 'exhausted') code = 1;
+  else if (reason === 'leave') io.stdout('==> Gracefully shutting down agent...\n');
+  else io.stdout(`==> Caught signal: ${reason === 'SIGINT' ? 'interrupt' : 'terminated'}\n`);
+  // A client leaves on SIGTERM and SIGINT by default, a server on neither (Consul's defaults).
+  const leaves =
+    (reason === 'SIGTERM' && config.cluster.leaveOnTerminate) ||
+    (reason === 'SIGINT' && !config.cluster.skipLeaveOnInterrupt);
+  if (leaves) {
+    logger.info('Gracefully shutting down agent...');
+    try {
+      await agent.leave();
+      logger.info('Graceful leave complete');
+    } catch (err) {
+      logger.error(`Error leaving: ${errorMessage(err)}`);
+    }
   }
-  await discovery.close();
-  try {
-    await store.close();
-  } catch (err) {
-    logger.error(`closing the store failed: ${errorMessage(err)}`);
-    code = 1;
-  }
+  logger.info('Requesting shutdown');
+  await agent.close();
+  logger.info('Endpoints down');
   if (config.pidFile !== undefined) rmSync(config.pidFile, { force: true });
   logger.info('shutdown complete');
   // A leaked handle must never keep a stopped agent alive.

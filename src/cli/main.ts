@@ -13,6 +13,10 @@ const subcommands: Record<string, () => Promise<CommandModule>> = {
   catalog: () => import('./catalog-cmd.js'),
   services: () => import('./services-cmd.js'),
   members: () => import('./members-cmd.js'),
+  keygen: () => import('./keygen-cmd.js'),
+  join: async () => ({ run: (await import('./cluster-cmds.js')).join }),
+  leave: async () => ({ run: (await import('./cluster-cmds.js')).leave }),
+  'force-leave': async () => ({ run: (await import('./cluster-cmds.js')).forceLeave }),
 };
 
 async function main(argv: string[]): Promise<number> {

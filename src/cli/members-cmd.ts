@@ -15,6 +15,11 @@ const spec: CommandSpec = {
 `,
   flags: {
     detailed: { kind: 'bool', usage: 'Provides detailed information about nodes.' },
+    wan: {
+      kind: 'bool',
+      usage:
+        'If the agent is in server mode, this can be used to return the other peers in the WAN pool.',
+    },
     status: {
       kind: 'string',
       usage:
@@ -41,7 +46,10 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   return withAgentClient(flags, io, async (client) => {
     let members: Member[];
     try {
-      members = (await client.get('/v1/agent/members')) as Member[];
+      const wan = flags.bool('wan') ? '&wan=1' : '';
+      // Go decodes a null list (a client's WAN pool) as no members.
+      members =
+        ((await client.get(`/v1/agent/members?segment=_all${wan}`)) as Member[] | null) ?? [];
     } catch (err) {
       io.stderr(`Error retrieving members: ${errorMessage(err)}\n`);
       return 1;
@@ -63,13 +71,23 @@ function render(members: readonly Member[], flags: ParsedFlags, io: CommandIo): 
   }
   const rows = members
     .map((m) => {
-      const tags = m.Tags ?? {};
-      const type = tags.role === 'consul' ? 'server' : tags.role === 'node' ? 'client' : 'unknown';
-      return { m, tags, type, status: STATUS[m.Status] ?? 'unknown' };
+      const raw = m.Tags ?? {};
+      const type = raw.role === 'consul' ? 'server' : raw.role === 'node' ? 'client' : 'unknown';
+      // The CLI rewrites the tags before printing: an empty partition is `default`, and the
+      // segment is `<all>` for servers, `<default>` for members of the default segment.
+      const segment =
+        type === 'server' ? '<all>' : (raw.segment ?? '') === '' ? '<default>' : raw.segment;
+      const tags: Record<string, string> = {
+        ...raw,
+        ap: raw.ap || 'default',
+        segment: segment ?? '',
+      };
+      const address = m.Addr.includes(':') ? `[${m.Addr}]:${m.Port}` : `${m.Addr}:${m.Port}`;
+      return { m, tags, type, address, status: STATUS[m.Status] ?? 'unknown' };
     })
     .filter((r) => !filter || filter.test(r.status))
     .sort((a, b) =>
-      a.type !== b.type
+      a.type !== b.type && (a.type === 'server' || b.type === 'server')
         ? a.type === 'server'
           ? -1
           : 1
@@ -84,7 +102,7 @@ function render(members: readonly Member[], flags: ParsedFlags, io: CommandIo): 
   if (flags.bool('detailed')) {
     const lines = rows.map((r) => [
       r.m.Name,
-      `${r.m.Addr}:${r.m.Port}`,
+      r.address,
       r.status,
       Object.keys(r.tags)
         .sort()
@@ -94,17 +112,21 @@ function render(members: readonly Member[], flags: ParsedFlags, io: CommandIo): 
     io.stdout(columnize([['Node', 'Address', 'Status', 'Tags'], ...lines]));
     return 0;
   }
-  const lines = rows.map((r) => [
-    r.m.Name,
-    `${r.m.Addr}:${r.m.Port}`,
-    r.status,
-    r.type,
-    (r.tags.build ?? '').split(':')[0],
-    r.tags.vsn ?? '',
-    r.tags.dc ?? '',
-    'default',
-    r.type === 'server' ? '<all>' : '<default>',
-  ]);
+  const lines = rows.map((r) => {
+    if (r.type === 'unknown') return [r.m.Name, r.address, r.status, r.type, '', '', '', '', ''];
+    const build = r.tags.build === undefined ? '< 0.3' : (r.tags.build.split(':')[0] ?? '');
+    return [
+      r.m.Name,
+      r.address,
+      r.status,
+      r.type,
+      build,
+      r.tags.vsn ?? '',
+      r.tags.dc ?? '',
+      r.tags.ap ?? 'default',
+      r.tags.segment ?? '',
+    ];
+  });
   io.stdout(
     columnize([
       ['Node', 'Address', 'Status', 'Type', 'Build', 'Protocol', 'DC', 'Partition', 'Segment'],

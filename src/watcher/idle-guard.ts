@@ -11,7 +11,7 @@
 import type { Logger } from '../log.js';
 import { createBackoff } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';
-import type { WatchClock } from './clock.js';
+import type { WatchClock } from '../clock.js';
 import { RETRY_DELAYS } from './retry.js';
 
 /** A round that brings no change faster than this did not block. */

@@ -2,7 +2,7 @@
  * The interval mode loop (confd's IntervalProcessor): a pass at once, then one every `intervalMs`
  * after the previous pass ended, until aborted. `trigger()` runs a pass now (SIGHUP).
  */
-import { pause } from './clock.js';
+import { pause } from '../clock.js';
 
 /** IntervalLoopOptions configures {@link startIntervalLoop}. */
 export interface IntervalLoopOptions {

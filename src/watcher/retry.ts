@@ -13,7 +13,7 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { createBackoff } from './backoff.js';
 import type { BackoffOptions } from './backoff.js';
-import type { WatchClock } from './clock.js';
+import type { WatchClock } from '../clock.js';
 
 /** RETRY_DELAYS are the default delays between failed rounds. */
 export const RETRY_DELAYS: Required<BackoffOptions> = { baseMs: 250, maxMs: 1000 };

@@ -9,8 +9,8 @@ import type { Logger } from '../log.js';
 import type { Backend } from '../backends/types.js';
 import type { ServiceLookupRequest } from '../template/types.js';
 import type { BackoffOptions } from './backoff.js';
-import { realClock } from './clock.js';
-import type { WatchClock } from './clock.js';
+import { realClock } from '../clock.js';
+import type { WatchClock } from '../clock.js';
 import { createIdleGuard } from './idle-guard.js';
 import { createRetry } from './retry.js';
 

@@ -16,8 +16,8 @@ import { ErrorCode, isConfdError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Backend } from '../backends/types.js';
 import type { BackoffOptions } from './backoff.js';
-import { realClock } from './clock.js';
-import type { WatchClock } from './clock.js';
+import { realClock } from '../clock.js';
+import type { WatchClock } from '../clock.js';
 import { createIdleGuard } from './idle-guard.js';
 import { createRetry } from './retry.js';
 

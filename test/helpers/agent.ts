@@ -35,14 +35,19 @@ export interface StartAgentOptions {
   timeoutMs?: number;
   /** Add `-dev`; default: when args name neither `-dev` nor `-data-dir`. */
   dev?: boolean;
+  /**
+   * Run a client agent: no `-server -bootstrap` is added. Default false: an agent with a
+   * `-data-dir` gets `-server -bootstrap` unless args name `-server`.
+   */
+  client?: boolean;
 }
 
 const announce = /Client Addr: \[([^\]]+)\] \(HTTP: (\d+)/;
 
 /**
- * startAgent spawns `bin/confd agent -dev -http-port 0 ...args` (without `-dev` when args name a
- * `-data-dir` or options.dev is false, without `-http-port 0` when args set a port) and resolves
- * once it listens.
+ * startAgent spawns `bin/confd agent -dev -http-port 0 -serf-lan-port 0 -server-port 0 ...args`
+ * (`-server -bootstrap` instead of `-dev` when args name a `-data-dir`, unless options.client; no
+ * port flag that args set themselves) and resolves once it listens.
  */
 export async function startAgent(
   t: TestContext,
@@ -53,7 +58,11 @@ export async function startAgent(
   const base: string[] = [];
   const dev = options.dev ?? (!names.includes('data-dir') && !names.includes('dev'));
   if (dev && !names.includes('dev')) base.push('-dev');
+  if (!dev && !options.client && !names.includes('server')) base.push('-server', '-bootstrap');
   if (!names.includes('http-port')) base.push('-http-port', '0');
+  // Free cluster ports, so that agents of parallel tests never meet on 8300/8301.
+  if (!names.includes('serf-lan-port')) base.push('-serf-lan-port', '0');
+  if (!names.includes('server-port')) base.push('-server-port', '0');
   const child = spawn(process.execPath, [confdBin, 'agent', ...base, ...args], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,7 +2,7 @@
  * Test helper: a {@link WatchClock} whose time moves only when the test says so. Every sleep is
  * recorded; a sleep ends when {@link FakeClock.advance} passes its deadline or its signal fires.
  */
-import type { WatchClock } from '../../src/watcher/clock.js';
+import type { WatchClock } from '../../src/clock.js';
 import { waitFor } from './wait-for.js';
 
 interface Sleeper {

@@ -47,7 +47,7 @@ test('confd services/catalog/members against a running agent', async (t) => {
   );
   assert.match(
     lines[1],
-    /^cli-node\s+127\.0\.0\.1:8301\s+alive\s+server\s+\S+\s+2\s+dc1\s+default\s+<all>$/,
+    /^cli-node\s+127\.0\.0\.1:\d+\s+alive\s+server\s+\S+\s+2\s+dc1\s+default\s+<all>$/,
   );
   assert.equal(
     await confd(agent.url, 'services', 'deregister', '-id', 'web'),

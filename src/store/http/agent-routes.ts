@@ -1,9 +1,11 @@
 /**
- * `/v1/status/leader|peers` and `/v1/agent/self|members`: this single-node server describing
- * itself the way a bootstrapped one-server Consul cluster does.
+ * `/v1/status/leader|peers`, `/v1/agent/self|members`, and the membership writes
+ * `/v1/agent/join|force-leave|leave`: from the agent's cluster membership when it has one,
+ * otherwise this node describing itself as a bootstrapped one-server Consul cluster does.
  */
+import { errorMessage } from '../../errors.js';
 import type { ApiConfig, RequestContext } from './context.js';
-import { sendJson } from './context.js';
+import { has, param, sendJson, sendText } from './context.js';
 
 /** agentPaths is the set of GET-only status, agent and catalog paths. */
 export const agentPaths: ReadonlySet<string> = new Set([
@@ -50,6 +52,7 @@ function member(config: ApiConfig) {
 
 function self(config: ApiConfig) {
   const lastIndex = String(config.store.lastIndex);
+  const server = config.cluster?.server ?? true;
   return {
     Config: {
       Datacenter: config.datacenter,
@@ -58,7 +61,7 @@ function self(config: ApiConfig) {
       NodeID: config.nodeId,
       Partition: '',
       Revision: config.revision,
-      Server: true,
+      Server: server,
       Version: config.version,
       BuildDate: '2025-01-01T00:00:00Z',
     },
@@ -73,13 +76,13 @@ function self(config: ApiConfig) {
       DefaultQueryTime: `${config.defaultQueryTimeMs / 1000}s`,
       NodeName: config.nodeName,
       NodeID: config.nodeId,
-      ServerMode: true,
+      ServerMode: server,
       TxnMaxReqLen: config.txnMaxReqLen,
       Version: config.version,
       ...config.debugConfig,
     },
     Coord: { Vec: [0, 0, 0, 0, 0, 0, 0, 0], Error: 1.5, Adjustment: 0, Height: 0.00001 },
-    Member: member(config),
+    Member: config.cluster?.self() ?? member(config),
     Stats: {
       agent: { check_monitors: '0', check_ttls: '0', checks: '0', services: '0' },
       build: {
@@ -88,22 +91,32 @@ function self(config: ApiConfig) {
         version: config.version,
         version_metadata: '',
       },
-      consul: {
-        acl: 'disabled',
-        bootstrap: String(config.bootstrap),
-        known_datacenters: '1',
-        leader: 'true',
-        leader_addr: config.serverAddr,
-        server: 'true',
-      },
-      raft: {
-        applied_index: lastIndex,
-        commit_index: lastIndex,
-        last_log_index: lastIndex,
-        num_peers: '0',
-        protocol_version: '3',
-        state: 'Leader',
-      },
+      consul: server
+        ? {
+            acl: 'disabled',
+            bootstrap: String(config.bootstrap),
+            known_datacenters: '1',
+            leader: 'true',
+            leader_addr: config.serverAddr,
+            server: 'true',
+          }
+        : {
+            acl: 'disabled',
+            known_servers: String(config.cluster?.knownServers() ?? 0),
+            server: 'false',
+          },
+      ...(server
+        ? {
+            raft: {
+              applied_index: lastIndex,
+              commit_index: lastIndex,
+              last_log_index: lastIndex,
+              num_peers: '0',
+              protocol_version: '3',
+              state: 'Leader',
+            },
+          }
+        : {}),
       runtime: {
         arch: process.arch === 'x64' ? 'amd64' : process.arch,
         os: process.platform,
@@ -125,7 +138,7 @@ export function handleAgent(ctx: RequestContext): void {
     case '/v1/agent/self':
       return sendJson(ctx, self(config));
     case '/v1/agent/members':
-      return sendJson(ctx, [member(config)]);
+      return members(ctx);
     case '/v1/catalog/datacenters':
       return sendJson(ctx, [config.datacenter]);
     default:
@@ -133,9 +146,62 @@ export function handleAgent(ctx: RequestContext): void {
   }
 }
 
-/** handleLeave answers `PUT /v1/agent/leave` (200, empty body) and then asks the agent to leave. */
-export function handleLeave(ctx: RequestContext): void {
-  const { onLeave } = ctx.config;
+/** members answers `GET /v1/agent/members` (`wan` counts only with a value, as in Consul). */
+function members(ctx: RequestContext): void {
+  const wan = param(ctx, 'wan') !== '';
+  const segment = param(ctx, 'segment');
+  if (wan && segment !== '' && segment !== '_all') {
+    return sendText(ctx, 400, 'Cannot provide a segment with wan=true');
+  }
+  const { cluster } = ctx.config;
+  return sendJson(ctx, cluster === undefined ? [member(ctx.config)] : cluster.members(wan));
+}
+
+function emptyOk(ctx: RequestContext, then?: () => void): void {
   ctx.res.writeHead(200, ['Content-Length', '0']);
-  ctx.res.end(() => onLeave?.());
+  ctx.res.end(then);
+}
+
+/**
+ * handleLeave answers `PUT /v1/agent/leave` once the agent has left the cluster (200, empty
+ * body), then asks the agent to shut down, as `consul leave` expects.
+ */
+export async function handleLeave(ctx: RequestContext): Promise<void> {
+  const { onLeave, cluster } = ctx.config;
+  try {
+    await cluster?.leave();
+  } catch (err) {
+    return sendText(ctx, 500, errorMessage(err));
+  }
+  emptyOk(ctx, () => onLeave?.());
+}
+
+/** joinPrefix and forceLeavePrefix are the membership write paths (PUT, the rest is the target). */
+export const joinPrefix = '/v1/agent/join/';
+export const forceLeavePrefix = '/v1/agent/force-leave/';
+
+/** handleJoin answers `PUT /v1/agent/join/<address>[?wan=1]`: 200 empty, or 500 with the error. */
+export async function handleJoin(ctx: RequestContext): Promise<void> {
+  const { cluster } = ctx.config;
+  if (cluster === undefined) return sendText(ctx, 404, '404 page not found\n');
+  const address = ctx.path.slice(joinPrefix.length);
+  try {
+    await cluster.join(address, param(ctx, 'wan') !== '');
+  } catch (err) {
+    return sendText(ctx, 500, errorMessage(err));
+  }
+  emptyOk(ctx);
+}
+
+/** handleForceLeave answers `PUT /v1/agent/force-leave/<node>[?prune][&wan]` (flags by presence). */
+export async function handleForceLeave(ctx: RequestContext): Promise<void> {
+  const { cluster } = ctx.config;
+  if (cluster === undefined) return sendText(ctx, 404, '404 page not found\n');
+  const node = ctx.path.slice(forceLeavePrefix.length);
+  try {
+    await cluster.forceLeave(node, { prune: has(ctx, 'prune'), wan: has(ctx, 'wan') });
+  } catch (err) {
+    return sendText(ctx, 500, errorMessage(err));
+  }
+  emptyOk(ctx);
 }

@@ -12,7 +12,7 @@ import { ConfdError, ErrorCode, errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { silentLogger } from '../../log.js';
 import type { Store } from '../types.js';
-import type { ApiConfig } from './context.js';
+import type { ApiConfig, ClusterPort } from './context.js';
 import type { ServiceDiscovery } from './catalog-routes.js';
 import { routeRequest } from './router.js';
 import { ParkedQueries } from './parked-queries.js';
@@ -57,6 +57,10 @@ export interface HttpApiOptions {
   readonly onLeave?: () => void;
   /** Serves /v1/catalog, /v1/health, the agent's service/check endpoints and /v1/event. */
   readonly services?: ServiceDiscovery;
+  /** The agent's cluster membership: members, join, force-leave, leave (absent: a lone server). */
+  readonly cluster?: ClusterPort;
+  /** A client agent: requests outside `/v1/agent/` go to this (src/forwarding) instead. */
+  readonly forward?: (req: IncomingMessage, res: ServerResponse) => void;
   /**
    * The most bytes of request line and headers a request may send (Consul's
    * `http_config.max_header_bytes`); more is answered 431. Default (and when <= 0) Go's
@@ -148,6 +152,8 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
     debugConfig: options.debugConfig ?? {},
     onLeave: options.onLeave,
     services: options.services,
+    cluster: options.cluster,
+    forward: options.forward,
   });
   const { logger } = config;
 

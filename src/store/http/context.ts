@@ -13,6 +13,28 @@ import type { ParkedQueries } from './parked-queries.js';
 /** Consistency is the read mode a client asked for (X-Consul-Effective-Consistency). */
 export type Consistency = 'leader' | 'stale' | 'consistent';
 
+/**
+ * ClusterPort is what the HTTP API needs of the agent's cluster membership (src/membership
+ * implements it): the members as Serf reports them, and joining and leaving. Without one the API
+ * describes a lone bootstrapped server.
+ */
+export interface ClusterPort {
+  /** This agent is a server. */
+  readonly server: boolean;
+  /** `GET /v1/agent/members`: Serf's member JSON, sorted by name; `wan` asks the WAN pool. */
+  members(wan: boolean): readonly unknown[];
+  /** This agent's own member JSON (`/v1/agent/self`'s `Member`). */
+  self(): unknown;
+  /** The number of servers this agent can reach (`/v1/agent/self` Stats, clients). */
+  knownServers(): number;
+  /** `PUT /v1/agent/join/<addr>`; rejects with the text answered as a 500. */
+  join(address: string, wan: boolean): Promise<void>;
+  /** `PUT /v1/agent/force-leave/<node>`; rejects with the text answered as a 500. */
+  forceLeave(node: string, options: { prune: boolean; wan: boolean }): Promise<void>;
+  /** `PUT /v1/agent/leave`: resolves once the agent has left (it shuts down afterwards). */
+  leave(): Promise<void>;
+}
+
 /** ApiConfig is the resolved, frozen configuration shared by every route. */
 export interface ApiConfig {
   readonly store: Store;
@@ -44,6 +66,13 @@ export interface ApiConfig {
   readonly onLeave: (() => void) | undefined;
   /** Catalog, health, agent-service and event routes; absent = those paths are 404. */
   readonly services: ServiceDiscovery | undefined;
+  /** The agent's cluster membership; absent = a lone bootstrapped server. */
+  readonly cluster: ClusterPort | undefined;
+  /**
+   * A client agent's forwarding: every request outside `/v1/agent/` is handed to it (it sends
+   * the request to a server and relays the answer); absent = this API answers everything.
+   */
+  readonly forward: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
 }
 
 /** RequestContext is one request being served. */

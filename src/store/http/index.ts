@@ -4,3 +4,4 @@ export { createHttpApi, consulVersion } from './api.js';
 export type { HttpApi, HttpApiOptions } from './api.js';
 /** The service-discovery half of the API (catalog, health, agent services, events). */
 export type { ServiceDiscovery } from './catalog-routes.js';
+export type { ClusterPort } from './context.js';

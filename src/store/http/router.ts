@@ -5,7 +5,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiConfig, RequestContext } from './context.js';
 import { methodAllowed } from './context.js';
-import { agentPaths, handleAgent, handleLeave } from './agent-routes.js';
+import {
+  agentPaths,
+  forceLeavePrefix,
+  handleAgent,
+  handleForceLeave,
+  handleJoin,
+  handleLeave,
+  joinPrefix,
+} from './agent-routes.js';
 import { handleKv, kvMethods } from './kv-routes.js';
 import { parseQuery } from './query.js';
 import { handleSession, sessionRoutes } from './session-routes.js';
@@ -50,6 +58,8 @@ export function routeRequest(
     const clean = encodeURI(path.replace(/\/{2,}/g, '/')).replace(/[?#]/g, encodeURIComponent);
     return redirect(res, clean + (q < 0 ? '' : `?${rawQuery}`));
   }
+  // A client agent answers only its own /v1/agent/ endpoints; a server answers the rest.
+  if (config.forward && !path.startsWith('/v1/agent/')) return config.forward(req, res);
   const query = parseQuery(rawQuery);
   if (!query) return plain(res, 400, `invalid query string ${JSON.stringify(rawQuery)}`);
   const pretty = config.pretty || query.has('pretty');
@@ -73,8 +83,18 @@ export function routeRequest(
     }
   }
   if (agentPaths.has(path)) return methodAllowed(ctx, getOnly) ? handleAgent(ctx) : undefined;
-  if (path === '/v1/agent/leave' && config.onLeave) {
+  if (path === '/v1/agent/leave' && (config.onLeave || config.cluster)) {
     return methodAllowed(ctx, putOnly) ? handleLeave(ctx) : undefined;
+  }
+  if (config.cluster && path.startsWith(joinPrefix) && path.length > joinPrefix.length) {
+    return methodAllowed(ctx, putOnly) ? handleJoin(ctx) : undefined;
+  }
+  if (
+    config.cluster &&
+    path.startsWith(forceLeavePrefix) &&
+    path.length > forceLeavePrefix.length
+  ) {
+    return methodAllowed(ctx, putOnly) ? handleForceLeave(ctx) : undefined;
   }
   if (config.services) {
     const served = routeServiceDiscovery(ctx, config.services);
