@@ -174,7 +174,13 @@ async function start(
   }
   teardown.add('store', () => store.close());
 
-  const transport: ClusterClient = createClusterClient({ key, logger: deps.logger('agent.rpc') });
+  // Connections to other agents leave from the bind address (any, when bound to all of them).
+  const wildcard = cluster.bindAddr === '0.0.0.0' || cluster.bindAddr === '::';
+  const transport: ClusterClient = createClusterClient({
+    key,
+    localAddress: wildcard ? undefined : cluster.bindAddr,
+    logger: deps.logger('agent.rpc'),
+  });
   teardown.add('cluster client', () => transport.close());
   const request: ClusterRequest = async (addr, init) => {
     const answer = await transport.request(addr, init);

@@ -91,8 +91,11 @@ export class MembershipClient {
     this.#follow();
   }
 
-  /** members is the datacenter's table as this client sees it. */
+  /** members is the datacenter's table as this client sees it (itself alone before a join). */
   members(): MemberRow[] {
+    if (this.#view.length === 0) {
+      return [{ ...this.#o.self, status: 'alive', statusTime: 0, createIndex: 0, modifyIndex: 0 }];
+    }
     const now = this.#clock.now();
     const suspicion = this.#o.suspicionMs ?? 4000;
     return this.#view.map((m) => {

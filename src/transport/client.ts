@@ -18,6 +18,11 @@ import { ENCRYPT_REQUIRED } from './rejections.js';
 export interface ClusterClientOptions {
   /** The cluster key (see `parseEncryptKey`): TLS-PSK when given, plain HTTP otherwise. */
   readonly key?: Buffer | undefined;
+  /**
+   * The local address to connect from, e.g. the agent's bind address, so that other agents see
+   * (and log) this agent's own address. Default any.
+   */
+  readonly localAddress?: string | undefined;
   /** Time for the TCP connection and TLS handshake. Default 1000 ms. */
   readonly connectTimeoutMs?: number | undefined;
   /** Largest answer body `request` reads, in bytes. Default 16 MiB. */
@@ -80,6 +85,7 @@ export function createClusterClient(options: ClusterClientOptions = {}): Cluster
   const agent = new Agent({
     connect: clusterConnector({
       key: options.key,
+      localAddress: options.localAddress,
       connectTimeoutMs: options.connectTimeoutMs ?? CLIENT_DEFAULTS.connectTimeoutMs,
       logger: options.logger,
     }),

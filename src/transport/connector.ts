@@ -19,6 +19,8 @@ export const KEY_HINT = 'wrong or missing -encrypt key?';
 /** ConnectorOptions configures {@link clusterConnector}. */
 export interface ConnectorOptions {
   readonly key?: Buffer | undefined;
+  /** The local address connections are made from (the agent's bind address); default any. */
+  readonly localAddress?: string | undefined;
   /** Time for the TCP connection and the TLS handshake together. */
   readonly connectTimeoutMs: number;
   readonly logger?: Logger | undefined;
@@ -41,8 +43,14 @@ export function clusterConnector(options: ConnectorOptions): buildConnector.conn
     let tcpConnected = false;
     let settled = false;
     const socket: Socket = key
-      ? tlsConnect({ host, port, ...pskClientOptions(key) })
-      : netConnect({ host, port });
+      ? // tls.connect hands localAddress to net.connect, though its option type leaves it out.
+        tlsConnect({
+          host,
+          port,
+          ...pskClientOptions(key),
+          ...{ localAddress: options.localAddress },
+        })
+      : netConnect({ host, port, localAddress: options.localAddress });
     const fail = (reason: string, cause?: unknown) => {
       if (settled) return;
       settled = true;

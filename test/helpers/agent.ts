@@ -24,6 +24,8 @@ export interface RunningAgent {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** SIGKILLs the agent at once (crash simulation); `stop()` still resolves afterwards. */
   kill(): void;
+  /** Resolves to the exit code once the agent has exited (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
   /** Everything the agent wrote so far, stdout and stderr interleaved. */
   output(): string;
 }
@@ -115,6 +117,7 @@ export async function startAgent(
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
+    exited,
     output: () => out,
   };
 }

@@ -15,6 +15,8 @@ export interface QueryOptions {
   readonly id?: number;
   /** Reject when no answer came within this many ms. Default 3000. */
   readonly timeoutMs?: number;
+  /** The server's address. Default 127.0.0.1. */
+  readonly host?: string;
 }
 
 /** QuestionSpec is one question to ask: a name and a record type (`ANY` included). */
@@ -39,7 +41,7 @@ export function rcodeOf(packet: DecodedPacket): number {
   return (packet.flags ?? 0) & 0x0f;
 }
 
-/** query asks `q` of 127.0.0.1:`port` once and resolves to the decoded response. */
+/** query asks `q` of `host` (default 127.0.0.1):`port` once and resolves to the decoded response. */
 export function query(
   port: number,
   q: QuestionSpec,
@@ -47,9 +49,10 @@ export function query(
 ): Promise<DecodedPacket> {
   const id = options.id ?? 4242;
   const timeoutMs = options.timeoutMs ?? 3000;
+  const host = options.host ?? '127.0.0.1';
   return options.tcp
-    ? tcpQueries(port, [encodeQuery(q, id)], timeoutMs).then((replies) => replies[0])
-    : udpQuery(port, encodeQuery(q, id), id, timeoutMs);
+    ? tcpQueries(port, [encodeQuery(q, id)], timeoutMs, host).then((replies) => replies[0])
+    : udpQuery(port, encodeQuery(q, id), id, timeoutMs, host);
 }
 
 function udpQuery(
@@ -57,6 +60,7 @@ function udpQuery(
   raw: Buffer,
   id: number,
   timeoutMs: number,
+  host: string,
 ): Promise<DecodedPacket> {
   return new Promise((resolve, reject) => {
     const sock = createSocket('udp4');
@@ -70,7 +74,7 @@ function udpQuery(
       sock.close();
       resolve(dnsPacket.decode(msg));
     });
-    sock.send(raw, port, '127.0.0.1');
+    sock.send(raw, port, host);
   });
 }
 
@@ -82,9 +86,10 @@ export function tcpQueries(
   port: number,
   raws: readonly Buffer[],
   timeoutMs = 3000,
+  host = '127.0.0.1',
 ): Promise<DecodedPacket[]> {
   return new Promise((resolve, reject) => {
-    const sock = connect(port, '127.0.0.1');
+    const sock = connect(port, host);
     const replies: DecodedPacket[] = [];
     let pending = Buffer.alloc(0);
     const timer = setTimeout(() => {
