@@ -53,6 +53,32 @@ export interface ConfdSettings {
   username?: string;
   wait?: string;
   watch?: boolean;
+  // The embedded store as a client agent of a cluster (ours):
+  join?: string[];
+  retryJoin?: string[];
+  bind?: string;
+  advertise?: string;
+  serfLanPort?: number;
+  encrypt?: string;
+  nodeName?: string;
+  datacenter?: string;
+}
+
+/**
+ * EmbeddedMember makes the daemon's embedded node a client agent of a cluster (`-join` or
+ * `-retry-join`): it keeps no state, sends its reads to the cluster's servers and serves the local
+ * HTTP API on `-store-addr`, as `confd agent` without `-server` does.
+ */
+export interface EmbeddedMember {
+  /** Agents to join at start, in order, retried until one answers. */
+  readonly join: readonly string[];
+  readonly bind: string;
+  readonly advertise: string | undefined;
+  readonly serfLanPort: number;
+  readonly encrypt: string | undefined;
+  /** The node name (confd's `-node` is the backend address, so it is `-node-name` here). */
+  readonly nodeName: string | undefined;
+  readonly datacenter: string;
 }
 
 /** WaitConfig is the `-wait min[:max]` quiescence window in milliseconds. */
@@ -109,6 +135,8 @@ export interface ConfdConfig {
   readonly username: string;
   readonly wait: WaitConfig | undefined;
   readonly watch: boolean;
+  /** The embedded node as a cluster member; undefined: a lone embedded store. */
+  readonly member: EmbeddedMember | undefined;
 }
 
 /** DEFAULT_CONFIG_FILE is where confd looks for its config file. */
@@ -195,6 +223,14 @@ const TOML_KEYS: Record<string, [keyof ConfdSettings, SettingKind]> = {
   srv_record: ['srvRecord', 'string'],
   store_addr: ['storeAddr', 'string'],
   'store-addr': ['storeAddr', 'string'],
+  join: ['join', 'list'],
+  retry_join: ['retryJoin', 'list'],
+  bind_addr: ['bind', 'string'],
+  advertise_addr: ['advertise', 'string'],
+  serf_lan_port: ['serfLanPort', 'int'],
+  encrypt: ['encrypt', 'string'],
+  node_name: ['nodeName', 'string'],
+  datacenter: ['datacenter', 'string'],
   'sync-only': ['syncOnly', 'bool'],
   table: ['table', 'string'],
   user_id: ['userId', 'string'],
@@ -386,6 +422,7 @@ export async function resolveConfig(options: ResolveConfigOptions): Promise<Conf
     }
   }
   const dataDir = flags.dataDir ?? file.dataDir;
+  const member = embeddedMember(flags, file, backend, dataDir);
 
   return Object.freeze({
     appId: pick('appId'),
@@ -428,5 +465,43 @@ export async function resolveConfig(options: ResolveConfigOptions): Promise<Conf
     username: pick('username'),
     wait,
     watch: pick('watch'),
+    member,
   });
+}
+
+function invalidSetting(message: string): ConfdError {
+  return new ConfdError(ErrorCode.CONFIG_INVALID, message);
+}
+
+/** embeddedMember resolves the cluster-member settings; undefined without -join/-retry-join. */
+function embeddedMember(
+  flags: Partial<ConfdSettings>,
+  file: Partial<ConfdSettings>,
+  backend: string,
+  dataDir: string | undefined,
+): EmbeddedMember | undefined {
+  const join = [...(flags.join ?? file.join ?? []), ...(flags.retryJoin ?? file.retryJoin ?? [])];
+  if (join.length === 0) return undefined;
+  if (backend !== 'embedded') {
+    throw invalidSetting(
+      `join: only the embedded backend can join a cluster (backend is ${backend})`,
+    );
+  }
+  // The node ID and the servers it knows live there, so that a restart is the same member.
+  if (dataDir === undefined || dataDir === '') {
+    throw invalidSetting('join: the embedded node needs -data-dir to be a cluster member');
+  }
+  const serfLanPort = flags.serfLanPort ?? file.serfLanPort ?? 8301;
+  if (!Number.isInteger(serfLanPort) || serfLanPort < 0 || serfLanPort > 65535) {
+    throw invalidSetting(`serf-lan-port: ${serfLanPort} is out of range (0-65535)`);
+  }
+  return {
+    join,
+    bind: flags.bind ?? file.bind ?? '127.0.0.1',
+    advertise: flags.advertise ?? file.advertise,
+    serfLanPort,
+    encrypt: flags.encrypt ?? file.encrypt,
+    nodeName: flags.nodeName ?? file.nodeName,
+    datacenter: flags.datacenter ?? file.datacenter ?? 'dc1',
+  };
 }

@@ -11,10 +11,11 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import type { Backend, BackendConfig } from './backends/types.js';
-import type { ConfdConfig } from './config.js';
+import type { ConfdConfig, EmbeddedMember } from './config.js';
 import type { TargetSyncer } from './reload/types.js';
 import { ConfdError, ErrorCode, errorMessage, isConfdError } from './errors.js';
 import type { Logger } from './log.js';
+import { prefixedLogger } from './log.js';
 import type { TemplateResource } from './resource.js';
 import { loadResources } from './resource.js';
 import type {
@@ -323,6 +324,7 @@ class ConfdDaemon implements Daemon {
   /** #openBackend opens the configured backend; for `embedded`, the store and its HTTP API. */
   async #openBackend(nodes: readonly string[]): Promise<Backend> {
     const config = this.#config;
+    if (config.member) return this.#openMember(config.member);
     if (config.backend !== 'embedded') {
       const { createBackend } = await import('./backends/index.js');
       const backend = await createBackend(backendConfigOf(config, nodes), {
@@ -369,6 +371,63 @@ class ConfdDaemon implements Daemon {
       this.#logger.info(`Store HTTP API listening on ${bound.address}:${bound.port}`);
     }
     const backend = createEmbeddedBackend({ store, catalog: store });
+    this.#closers.push(() => backend.close());
+    return backend;
+  }
+
+  /**
+   * #openMember makes the embedded node a client agent of a cluster (src/agent.ts): it joins the
+   * given agents, serves the local HTTP API on -store-addr (requests outside /v1/agent/ go to the
+   * cluster's servers), and the daemon reads through that API with the consul backend. Rendering
+   * starts once the join succeeded.
+   */
+  async #openMember(member: EmbeddedMember): Promise<Backend> {
+    const config = this.#config;
+    const [{ startAgent }, { resolveAgentConfig }, { createConsulBackend }] = await Promise.all([
+      import('./agent.js'),
+      import('./cli/agent-config.js'),
+      import('./backends/consul.js'),
+    ]);
+    const { host, port } = splitHostPort(config.storeAddr);
+    const flags = new Map<string, string | number | boolean | string[]>([
+      ['data-dir', config.dataDir ?? ''],
+      ['node', member.nodeName ?? hostname()],
+      ['datacenter', member.datacenter],
+      ['bind', member.bind],
+      ['serf-lan-port', member.serfLanPort],
+      ['client', host],
+      ['http-port', port],
+      ['dns-port', -1],
+      ['retry-join', [...member.join]],
+      ['log-level', config.logLevel === 'debug' ? 'debug' : 'info'],
+    ]);
+    if (member.advertise !== undefined) flags.set('advertise', member.advertise);
+    if (member.encrypt !== undefined) flags.set('encrypt', member.encrypt);
+    const agent = await startAgent(resolveAgentConfig(flags, []), {
+      logger: (name) => prefixedLogger(this.#logger, name),
+    });
+    // Stopping the daemon leaves the cluster first, as a client agent does on SIGTERM or SIGINT.
+    this.#closers.push(async () => {
+      await agent
+        .leave()
+        .catch((err: unknown) => this.#logger.warn(`leaving the cluster: ${errorMessage(err)}`));
+      await agent.close();
+    });
+    this.#logger.info(`Store HTTP API listening on ${agent.http.address}:${agent.http.port}`);
+    if (!(await agent.joined)) {
+      throw new ConfdError(
+        ErrorCode.CONFIG_INVALID,
+        `cannot join the cluster at ${member.join.join(', ')}`,
+      );
+    }
+    const api = agent.http.address.includes(':')
+      ? `[${agent.http.address}]:${agent.http.port}`
+      : `${agent.http.address}:${agent.http.port}`;
+    const backend = await createConsulBackend({
+      node: api,
+      name: 'embedded',
+      logger: this.#logger,
+    });
     this.#closers.push(() => backend.close());
     return backend;
   }

@@ -114,3 +114,16 @@ export const silentLogger: Logger = {
   fatal() {},
   enabled: () => false,
 };
+
+/** prefixedLogger writes through `logger` with `<prefix>: ` before every message. */
+export function prefixedLogger(logger: Logger, prefix: string): Logger {
+  const p = (msg: string) => `${prefix}: ${msg}`;
+  return {
+    debug: (msg) => logger.debug(p(msg)),
+    info: (msg) => logger.info(p(msg)),
+    warn: (msg) => logger.warn(p(msg)),
+    error: (msg) => logger.error(p(msg)),
+    fatal: (msg) => logger.fatal(p(msg)),
+    enabled: (level) => logger.enabled(level),
+  };
+}

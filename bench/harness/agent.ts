@@ -1,5 +1,6 @@
 /** Starting our agent (`bin/confd agent`) for a bench: durable (`-data-dir`), on a free port. */
 import { join } from 'node:path';
+import { request } from 'undici';
 import { spawnServer, type ServerProcess } from './process.js';
 import type { BenchContext } from './types.js';
 
@@ -19,6 +20,11 @@ export interface BenchAgent {
 export interface StartBenchAgentOptions {
   /** The agent's `-data-dir`; absent = `-dev` (in memory). */
   readonly dataDir?: string;
+  /**
+   * With `dataDir`: a client agent (`-data-dir D` without `-server -bootstrap`), which keeps no
+   * state and forwards to a server; join it with `-retry-join` in `extraArgs`.
+   */
+  readonly client?: boolean;
   readonly extraArgs?: readonly string[];
   readonly timeoutMs?: number;
 }
@@ -26,8 +32,9 @@ export interface StartBenchAgentOptions {
 const announce = /Client Addr: \[([^\]\s]+)[^\]]*\] \(HTTP: (\d+)/;
 
 /**
- * startBenchAgent spawns `node bin/confd agent` (`-data-dir D` or `-dev`, `-http-port 0`,
- * `-log-level warn`) and resolves when it announces its address. It is stopped after the bench.
+ * startBenchAgent spawns `node bin/confd agent` (`-server -bootstrap -data-dir D`, a client's
+ * `-data-dir D`, or `-dev`; `-http-port 0 -serf-lan-port 0 -server-port 0 -log-level warn`) and
+ * resolves when it announces its address. It is stopped after the bench.
  */
 export async function startBenchAgent(
   ctx: BenchContext,
@@ -36,7 +43,9 @@ export async function startBenchAgent(
   const mode =
     options.dataDir === undefined
       ? ['-dev']
-      : ['-server', '-bootstrap', '-data-dir', options.dataDir];
+      : options.client === true
+        ? ['-data-dir', options.dataDir]
+        : ['-server', '-bootstrap', '-data-dir', options.dataDir];
   const proc = await spawnServer({
     command: process.execPath,
     args: [
@@ -67,4 +76,22 @@ export async function startBenchAgent(
     process: proc,
     stop: () => proc.stop(),
   };
+}
+
+/**
+ * serfAddress is the `host:port` other agents join `agent` at (`-retry-join`): its serf LAN
+ * address from `GET /v1/agent/self`'s `Member`. With `-serf-lan-port 0` the start-up banner shows
+ * `LAN: 0`, so the port is read back from the agent.
+ */
+export async function serfAddress(agent: BenchAgent): Promise<string> {
+  const res = await request(`${agent.url}/v1/agent/self`);
+  const text = await res.body.text();
+  if (res.statusCode !== 200)
+    throw new Error(`${agent.url}/v1/agent/self: ${res.statusCode} ${text}`);
+  const self = JSON.parse(text) as { Member?: { Addr?: unknown; Port?: unknown } };
+  const { Addr: addr, Port: port } = self.Member ?? {};
+  if (typeof addr !== 'string' || typeof port !== 'number' || port <= 0) {
+    throw new Error(`${agent.url}/v1/agent/self: no serf address in ${text.slice(0, 200)}`);
+  }
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }

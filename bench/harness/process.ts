@@ -1,9 +1,9 @@
 /**
  * Child servers for the benches: spawning a server and waiting for its ready line, stopping it
- * (or any child, {@link childStopper}), and reading its resident memory from /proc. Free ports
- * come from test/helpers/free-port.ts.
+ * (or any child, {@link childStopper}), and reading its resident memory and CPU time from /proc.
+ * Free ports come from test/helpers/free-port.ts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 
 /** ServerProcess is a started child server. */
@@ -99,4 +99,33 @@ export async function rssBytes(pid: number): Promise<number> {
   const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
   if (!m) throw new Error(`no VmRSS in /proc/${pid}/status`);
   return Number(m[1]) * 1024;
+}
+
+/**
+ * cpuTicks is the CPU time a process has used, utime+stime from `/proc/<pid>/stat` (fields 14
+ * and 15), in clock ticks ({@link clockTicksPerSecond}).
+ */
+export async function cpuTicks(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // The fields after the command name, which is in parentheses and may hold spaces: the first of
+  // them is field 3 (state), so utime and stime are at 11 and 12.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  if (!Number.isFinite(ticks)) throw new Error(`cannot read utime/stime from /proc/${pid}/stat`);
+  return ticks;
+}
+
+let ticksPerSecond: number | undefined;
+
+/** clockTicksPerSecond is `getconf CLK_TCK` (100 on Linux), the unit of {@link cpuTicks}. */
+export function clockTicksPerSecond(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+      ticksPerSecond = Number.isFinite(n) && n > 0 ? n : 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
 }

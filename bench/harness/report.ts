@@ -29,6 +29,29 @@ export function ratioFigure(label: string, ours: number, etcd: number, target: n
   };
 }
 
+/**
+ * namedRatioFigure compares two named rates, the first over the second, against a lower bound on
+ * the ratio: `forwarding reads 64c: via client 20,000/s direct 38,000/s ratio 0.53x (target >=
+ * 0.5x) OK`.
+ */
+export function namedRatioFigure(
+  label: string,
+  first: readonly [name: string, rate: number],
+  second: readonly [name: string, rate: number],
+  target: number,
+): Figure {
+  const [aName, a] = first;
+  const [bName, b] = second;
+  const ratio = b > 0 ? a / b : Number.POSITIVE_INFINITY;
+  const ok = a > 0 && ratio >= target;
+  return {
+    ok,
+    line:
+      `${label}: ${aName} ${formatCount(a)}/s ${bName} ${formatCount(b)}/s ` +
+      `ratio ${ratio.toFixed(2)}x (target >= ${target}x) ${verdict(ok)}`,
+  };
+}
+
 /** limitFigure reports a measured value against an upper bound: `... 182 ms (target <= 250 ms) OK`. */
 export function limitFigure(label: string, value: number, limit: number, unit: string): Figure {
   const ok = Number.isFinite(value) && value <= limit;

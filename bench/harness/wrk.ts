@@ -27,6 +27,8 @@ export interface WrkOptions {
    */
   readonly warmupS?: number;
   readonly warmupScript?: string;
+  /** `--latency`: wrk prints its latency distribution (see {@link WrkResult.latencyPercentilesMs}). */
+  readonly latency?: boolean;
 }
 
 /** WrkResult is what a wrk report says. */
@@ -41,6 +43,11 @@ export interface WrkResult {
   readonly socketErrors: number;
   readonly timeouts: number;
   readonly latencyAvgMs: number;
+  /**
+   * The `Latency Distribution` of a `--latency` run, in ms, by percentile (`50`, `75`, `90`,
+   * `99`); empty without `--latency`.
+   */
+  readonly latencyPercentilesMs: Readonly<Record<string, number>>;
   readonly raw: string;
 }
 
@@ -56,6 +63,11 @@ export function parseWrkOutput(raw: string): WrkResult {
   const socketErrors = sock ? Number(sock[1]) + Number(sock[2]) + Number(sock[3]) : 0;
   const timeouts = sock ? Number(sock[4]) : 0;
   const lat = /^\s*Latency\s+([\d.]+)(us|ms|s|m|h)/m.exec(raw);
+  const latencyPercentilesMs: Record<string, number> = {};
+  const distribution = raw.split(/^\s*Latency Distribution\s*$/m)[1] ?? '';
+  for (const m of distribution.matchAll(/^\s+([\d.]+)%\s+([\d.]+)(us|ms|s|m|h)\s*$/gm)) {
+    latencyPercentilesMs[String(Number(m[1]))] = Number(m[2]) * (UNIT_MS[m[3] ?? 'ms'] ?? 1);
+  }
   const requests = Number(total[1]);
   const seconds = (Number(total[2]) * (UNIT_MS[total[3] ?? 's'] ?? 1000)) / 1000;
   const requestsPerSec = Number(rps[1]);
@@ -69,6 +81,7 @@ export function parseWrkOutput(raw: string): WrkResult {
     socketErrors,
     timeouts,
     latencyAvgMs: lat ? Number(lat[1]) * (UNIT_MS[lat[2] ?? 'ms'] ?? 1) : Number.NaN,
+    latencyPercentilesMs,
     raw,
   };
 }
@@ -93,6 +106,7 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
     `${options.durationS}s`,
     '--timeout',
     `${options.timeoutS ?? 10}s`,
+    ...(options.latency ? ['--latency'] : []),
     ...(options.script ? ['-s', options.script] : []),
     options.url,
   ];

@@ -93,6 +93,28 @@ const FLAGS: Record<string, FlagSpec> = {
   'srv-domain': str('srvDomain', 'domain whose _<backend>._tcp SRV record lists the nodes'),
   'srv-record': str('srvRecord', 'SRV record listing the backend nodes (overrides -node)'),
   'store-addr': str('storeAddr', 'address of the embedded store HTTP API'),
+  join: {
+    kind: 'list',
+    field: 'join',
+    usage:
+      'embedded store: join the cluster of the agent at this address, as a client (repeatable)',
+  },
+  'retry-join': {
+    kind: 'list',
+    field: 'retryJoin',
+    usage: 'embedded store: like -join (retried until an agent answers; repeatable)',
+  },
+  bind: str('bind', 'embedded cluster member: address of its cluster port (default 127.0.0.1)'),
+  advertise: str('advertise', 'embedded cluster member: address other agents reach it at'),
+  'serf-lan-port': {
+    kind: 'int',
+    field: 'serfLanPort',
+    usage: 'embedded cluster member: its serf LAN port (joins, probes)',
+    shownDefault: '8301',
+  },
+  encrypt: str('encrypt', 'embedded cluster member: the cluster -encrypt key'),
+  'node-name': str('nodeName', 'embedded cluster member: its node name (default the host name)'),
+  datacenter: str('datacenter', 'embedded cluster member: its datacenter (default dc1)'),
   'sync-only': bool('syncOnly', 'install targets but run neither check_cmd nor reload_cmd'),
   table: str('table', 'DynamoDB table (unsupported backend)'),
   'user-id': str('userId', 'Vault user-id (unsupported backend)'),
