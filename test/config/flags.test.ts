@@ -135,7 +135,9 @@ test('confd -x prints the Go error and usage and exits 2', () => {
 test('confd -h prints usage to stderr and exits 0; -version prints to stdout', () => {
   const help = confd(['-h']);
   assert.equal(help.code, 0);
-  assert.match(help.stderr, /Usage of .*confd:\n {2}-app-id string/);
+  // Go's flag usage: flags sorted by name, each `  -name type` then a tab-indented line.
+  assert.match(help.stderr, /^Usage of .*confd:\n {2}-advertise string\n/);
+  assert.match(help.stderr, /\n {2}-app-id string\n {4}\tVault app-id/);
   const version = confd(['-version']);
   assert.equal(version.code, 0);
   assert.match(version.stdout, /^confd \d+\.\d+\.\d+\S* \(.+\)\n$/);
