@@ -88,7 +88,23 @@ export class MembershipClient {
     this.#adopt(answer);
     this.#leaving = false;
     await this.#o.peers.save({ servers: this.#servers, left: false });
+    // `join` then `members` on this agent shows the cluster at once, not after the next round.
+    await this.#refresh();
     this.#follow();
+  }
+
+  /** #refresh reads the member table now (no blocking); a failure leaves the view as it was. */
+  async #refresh(): Promise<void> {
+    const server = this.#servers[0];
+    if (server === undefined) return;
+    try {
+      const answer = await this.#rpc(server, 'GET', membersPath);
+      if (answer.status !== 200) return;
+      const data = JSON.parse(answer.body.toString('utf8')) as { Members: MemberRow[] };
+      if (Array.isArray(data.Members)) this.#view = data.Members;
+    } catch {
+      // The follow loop keeps trying.
+    }
   }
 
   /** members is the datacenter's table as this client sees it (itself alone before a join). */
