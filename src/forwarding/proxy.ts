@@ -95,14 +95,100 @@ function withClientNode(path: string, body: Buffer, node: string): Buffer {
   }
 }
 
-/** requestHeaders copies the end-to-end request headers. */
-function requestHeaders(req: IncomingMessage): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name)) continue;
-    out[name] = value;
+/**
+ * requestHeaders copies the end-to-end request headers as a flat `name, value, ...` list, from
+ * the raw headers (building `req.headers` would cost an object per request).
+ */
+function requestHeaders(req: IncomingMessage): string[] {
+  const raw = req.rawHeaders;
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] ?? '';
+    if (HOP_BY_HOP.has(name.toLowerCase())) continue;
+    out.push(name, raw[i + 1] ?? '');
   }
   return out;
+}
+
+/** responseHeaders copies the end-to-end answer headers for `writeHead`. */
+function responseHeaders(headers: Record<string, string | string[] | undefined>): string[] {
+  const out: string[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || (HOP_BY_HOP.has(name) && name !== 'content-length')) continue;
+    if (typeof value === 'string') out.push(name, value);
+    else for (const v of value) out.push(name, v);
+  }
+  return out;
+}
+
+/**
+ * relay sends one request to `server` and streams its answer into `res` through undici's raw
+ * dispatch hooks (no intermediate stream, no abort signal per request: the hot path of a
+ * forwarded read). Resolves false when the server could not be reached before any answer.
+ */
+function relay(
+  dispatcher: Dispatcher,
+  server: ForwardTarget,
+  request: {
+    method: string;
+    path: string;
+    headers: string[];
+    body: Buffer | undefined;
+  },
+  res: ServerResponse,
+): Promise<{ reached: boolean; error?: unknown }> {
+  return new Promise((resolve) => {
+    let started = false;
+    let control: Dispatcher.DispatchController | undefined;
+    // The client going away (a blocking query given up) ends the request to the server too.
+    const gone = () => {
+      if (!res.writableFinished) control?.abort(new Error('the client went away'));
+    };
+    res.once('close', gone);
+    const done = (result: { reached: boolean; error?: unknown }) => {
+      res.off('close', gone);
+      resolve(result);
+    };
+    const host = server.addr.includes(':') ? `[${server.addr}]` : server.addr;
+    dispatcher.dispatch(
+      {
+        origin: `http://${host}:${server.rpcPort}`,
+        path: request.path,
+        method: request.method as Dispatcher.HttpMethod,
+        headers: request.headers,
+        body: request.body,
+        // Blocking queries wait up to max_query_time plus jitter: the server bounds them.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      },
+      {
+        onRequestStart(controller) {
+          control = controller;
+          if (res.destroyed) controller.abort(new Error('the client went away'));
+        },
+        onResponseStart(_controller, statusCode, headers) {
+          started = true;
+          res.writeHead(statusCode, responseHeaders(headers));
+        },
+        onResponseData(controller, chunk) {
+          // Backpressure: a slow client pauses the answer from the server until it drains.
+          if (!res.write(chunk)) {
+            controller.pause();
+            res.once('drain', () => controller.resume());
+          }
+        },
+        onResponseEnd() {
+          res.end();
+          done({ reached: true });
+        },
+        onResponseError(_controller, error) {
+          if (started) res.destroy();
+          done({ reached: started, error });
+        },
+      },
+    );
+  });
 }
 
 /** createForwarder builds the handler that sends a request to a server and relays its answer. */
@@ -115,51 +201,29 @@ export function createForwarder(
   const forward = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
-    const raw = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : await readAll(req, max);
-    if (raw === undefined) return plain(res, 413, `Request body too large, max size: ${max} bytes`);
-    const body = method === 'PUT' ? withClientNode(path, raw, options.nodeName) : raw;
-    const headers = requestHeaders(req);
+    let body: Buffer | undefined;
+    if (method !== 'GET' && method !== 'HEAD') {
+      const raw = await readAll(req, max);
+      if (raw === undefined)
+        return plain(res, 413, `Request body too large, max size: ${max} bytes`);
+      body = method === 'PUT' ? withClientNode(path, raw, options.nodeName) : raw;
+    }
     const servers = options.servers();
     if (servers.length === 0) return plain(res, 500, 'No known Consul servers');
-    // The client going away (a blocking query given up) ends the request to the server too.
-    const gone = new AbortController();
-    res.once('close', () => gone.abort());
+    const request = { method, path, headers: requestHeaders(req), body };
     let lastError: unknown;
     for (const server of servers) {
-      let answer: Dispatcher.ResponseData;
-      try {
-        answer = await options.dispatcher.request({
-          origin: `http://${server.addr.includes(':') ? `[${server.addr}]` : server.addr}:${server.rpcPort}`,
-          path,
-          method: method,
-          headers,
-          body: body.length > 0 || method === 'PUT' || method === 'POST' ? body : undefined,
-          signal: gone.signal,
-          // Blocking queries wait up to max_query_time plus jitter: the server bounds them.
-          headersTimeout: 0,
-          bodyTimeout: 0,
-        });
-      } catch (err) {
-        if (gone.signal.aborted) return;
-        lastError = err;
-        options.onFailure?.(server);
-        logger.debug(`forwarding ${method} ${path} to ${server.name} failed: ${errorMessage(err)}`);
-        continue;
+      if (res.destroyed) return;
+      const { reached, error } = await relay(options.dispatcher, server, request, res);
+      if (reached) {
+        options.onSuccess?.(server);
+        return;
       }
-      options.onSuccess?.(server);
-      const out: string[] = [];
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (value === undefined || (HOP_BY_HOP.has(name) && name !== 'content-length')) continue;
-        for (const v of Array.isArray(value) ? value : [value]) out.push(name, v);
-      }
-      res.writeHead(answer.statusCode, out);
-      try {
-        for await (const chunk of answer.body) res.write(chunk as Buffer);
-        res.end();
-      } catch {
-        res.destroy();
-      }
-      return;
+      // Aborted because the client went away: not the server's fault.
+      if (res.destroyed) return;
+      lastError = error;
+      options.onFailure?.(server);
+      logger.debug(`forwarding ${method} ${path} to ${server.name} failed: ${errorMessage(error)}`);
     }
     plain(res, 500, `rpc error making call: ${errorMessage(lastError)}`);
   };

@@ -89,6 +89,8 @@ export function rpcMembershipRoutes(
     );
   };
   return (req, res) => {
+    // The hot path: a forwarded API request is not a membership one; no URL parsing for it.
+    if (!(req.url ?? '').startsWith('/v1/internal/')) return false;
     const url = new URL(req.url ?? '/', 'http://cluster');
     const path = url.pathname;
     if (path === joinPath && req.method === 'POST') {
