@@ -155,7 +155,7 @@ function relay(
       {
         origin: `http://${host}:${server.rpcPort}`,
         path: request.path,
-        method: request.method as Dispatcher.HttpMethod,
+        method: request.method,
         headers: request.headers,
         body: request.body,
         // Blocking queries wait up to max_query_time plus jitter: the server bounds them.
