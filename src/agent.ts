@@ -282,6 +282,8 @@ async function start(
     probeIntervalMs: cluster.probeIntervalMs,
     suspicionMs: cluster.suspicionMs,
     reconnectTimeoutMs: cluster.reconnectTimeoutMs,
+    // Serf checks every 15 s; a reconnect_timeout shorter than that (tests) is checked as often.
+    reapIntervalMs: Math.min(15_000, Math.max(cluster.probeIntervalMs, cluster.reconnectTimeoutMs)),
   };
 
   let membership: AgentMembership;

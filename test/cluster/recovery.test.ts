@@ -4,7 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ALIVE, FAILED, startClusterAgent, waitForStatus } from '../helpers/cluster.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ALIVE, FAILED, LEFT, startClusterAgent, waitForStatus } from '../helpers/cluster.js';
+import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const SERVER = '127.0.14.2';
@@ -51,4 +54,37 @@ test('-retry-max: the agent gives up and exits 1 once its join rounds are used u
   assert.equal(await lone.exited, 1);
   assert.match(lone.output(), /Join cluster failed, will retry: cluster=LAN retry_interval=0\.1s/);
   assert.match(lone.output(), /\[ERROR\] agent: max join LAN retry exhausted, exiting/);
+});
+
+test('SIGINT on a client is a graceful leave; a failed member is reaped after reconnect_timeout', async (t) => {
+  const dir = await tempDir(t);
+  const config = join(dir, 'server.json');
+  await writeFile(config, JSON.stringify({ reconnect_timeout: '1s' }));
+  const server = await startClusterAgent(t, {
+    name: 'server1',
+    ip: SERVER,
+    server: true,
+    extra: ['-config-file', config],
+  });
+  const polite = await startClusterAgent(t, {
+    name: 'polite',
+    ip: '127.0.14.5',
+    extra: ['-retry-join', SERVER],
+  });
+  const doomed = await startClusterAgent(t, {
+    name: 'doomed',
+    ip: '127.0.14.6',
+    extra: ['-retry-join', SERVER],
+  });
+  await waitForStatus(server, 'polite', ALIVE);
+  await waitForStatus(server, 'doomed', ALIVE);
+
+  assert.equal(await polite.stop('SIGINT'), 0);
+  await waitForStatus(server, 'polite', LEFT);
+
+  doomed.kill();
+  await waitForStatus(server, 'doomed', FAILED);
+  // Reaped: forgotten, and its node deregistered ("reaped", as Consul does after 72 h by default).
+  await waitForStatus(server, 'doomed', undefined);
+  assert.equal(await (await fetch(`${server.url}/v1/catalog/node/doomed`)).text(), 'null');
 });
