@@ -34,6 +34,8 @@ const allowedRuntimeEdges = new Set([
   // The member table's record helpers (validation, roles) are the store's: membership uses them.
   'membership/agent-membership.ts -> store',
   'membership/server.ts -> store',
+  // A client pushes its local state to the catalog in the catalog's own JSON shapes.
+  'forwarding/anti-entropy.ts -> store',
 ]);
 
 function sourceFiles(dir: string): string[] {

@@ -19,6 +19,7 @@ import { realClock } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CatalogStore } from '../store/catalog/catalog-store.js';
+import { serviceJson } from '../store/catalog/shapes.js';
 import type { CatalogCheck, CatalogNode, CatalogService } from '../store/catalog/types.js';
 
 /** ServerCall sends one request to a server's HTTP API (forwarded) and reads the answer. */
@@ -64,19 +65,8 @@ interface Pushed {
   readonly at: number;
 }
 
-function serviceBody(s: CatalogService) {
-  return {
-    ID: s.id,
-    Service: s.service,
-    Tags: [...s.tags],
-    Address: s.address,
-    TaggedAddresses: s.taggedAddresses ?? undefined,
-    Meta: s.meta,
-    Port: s.port,
-    Weights: { Passing: s.weights.passing, Warning: s.weights.warning },
-    EnableTagOverride: s.enableTagOverride,
-  };
-}
+/** serviceBody renders a local service as a catalog registration's `Service` (indexes are ignored). */
+const serviceBody = (s: CatalogService) => serviceJson(s);
 
 /** checkBody renders a local check so that the catalog's register parses it back the same. */
 function checkBody(c: CatalogCheck) {

@@ -9,7 +9,7 @@ import { isServerMember } from '../store/members/types.js';
 import { validateMemberRecord } from '../store/members/snapshot.js';
 import type { ClusterPort } from '../store/http/context.js';
 import { hostPort, parseJoinAddress } from './address.js';
-import { serfMember } from './member-json.js';
+import { serfMember } from '../store/members/serf-json.js';
 import type { MembershipClient } from './client.js';
 import type { MembershipServer } from './server.js';
 import type { ClusterRequest, JoinAnswer, SelfMember } from './types.js';

@@ -4,6 +4,7 @@
  * otherwise this node describing itself as a bootstrapped one-server Consul cluster does.
  */
 import { errorMessage } from '../../errors.js';
+import { serfMember } from '../members/serf-json.js';
 import type { ApiConfig, RequestContext } from './context.js';
 import { has, param, sendJson, sendText } from './context.js';
 
@@ -16,13 +17,15 @@ export const agentPaths: ReadonlySet<string> = new Set([
   '/v1/catalog/datacenters',
 ]);
 
+/** member is this node alone as a Serf member (no cluster membership: a lone server). */
 function member(config: ApiConfig) {
-  const [addr] = config.serverAddr.split(':');
-  return {
-    Name: config.nodeName,
-    Addr: addr,
-    Port: 8301,
-    Tags: {
+  const [addr = '127.0.0.1'] = config.serverAddr.split(':');
+  return serfMember({
+    name: config.nodeName,
+    addr,
+    port: 8301,
+    status: 'alive',
+    tags: {
       acls: '0',
       bootstrap: config.bootstrap ? '1' : '0',
       build: `${config.version}:${config.revision}`,
@@ -39,15 +42,7 @@ function member(config: ApiConfig) {
       vsn_min: '2',
       wan_join_port: '8302',
     },
-    // Serf member status as an integer: 1 = alive.
-    Status: 1,
-    ProtocolMin: 1,
-    ProtocolMax: 5,
-    ProtocolCur: 2,
-    DelegateMin: 2,
-    DelegateMax: 5,
-    DelegateCur: 4,
-  };
+  });
 }
 
 function self(config: ApiConfig) {
