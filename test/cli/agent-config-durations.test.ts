@@ -5,39 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { startAgent } from '../helpers/agent.js';
-import { confdBin } from '../helpers/paths.js';
+import { agentStartFails, startAgent } from '../helpers/agent.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-const run = promisify(execFile);
 
 function assertIncludes(text: string, part: string): void {
   assert.ok(text.includes(part), `expected ${JSON.stringify(part)} in:\n${text}`);
-}
-
-/** startFails runs `confd agent -dev -config-dir dir` expecting it to exit 1; returns stderr. */
-async function startFails(dir: string): Promise<string> {
-  const args = [
-    confdBin,
-    'agent',
-    '-dev',
-    '-http-port',
-    '0',
-    '-dns-port',
-    '-1',
-    '-config-dir',
-    dir,
-  ];
-  const result = await run(process.execPath, args, { timeout: 10_000 }).then(
-    (ok) => ({ code: 0, stderr: ok.stderr }),
-    (err: { code: number; stderr: string }) => err,
-  );
-  assert.equal(result.code, 1, result.stderr);
-  return result.stderr;
 }
 
 test('agent config files: check durations are Go duration strings, shown as Go prints them', async (t) => {
@@ -82,26 +56,26 @@ test('agent config files: a number as a duration stops start-up naming the file'
     }),
   );
   assertIncludes(
-    await startFails(dir),
+    await agentStartFails(['-config-dir', dir]),
     `==> Error parsing ${file}: service: Interval: expected a string, got 10000000000`,
   );
 
   await writeFile(file, JSON.stringify({ check: { name: 'disk', ttl: 3600e9 } }));
   assertIncludes(
-    await startFails(dir),
+    await agentStartFails(['-config-dir', dir]),
     `==> Error parsing ${file}: check: TTL: expected a string, got 3600000000000`,
   );
 
   await writeFile(file, JSON.stringify({ default_query_time: 300e9 }));
   assertIncludes(
-    await startFails(dir),
+    await agentStartFails(['-config-dir', dir]),
     `==> Error parsing ${file}: default_query_time: expected a string, got 300000000000`,
   );
 
   // A bad string keeps its message.
   await writeFile(file, JSON.stringify({ service: { name: 'web', check: { ttl: '30 s' } } }));
   assertIncludes(
-    await startFails(dir),
+    await agentStartFails(['-config-dir', dir]),
     `==> Error parsing ${file}: service: TTL: invalid duration "30 s"`,
   );
 });

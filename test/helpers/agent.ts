@@ -5,7 +5,9 @@
  * The agent announces its bound HTTP address on stdout with Consul's start-up line
  * `Client Addr: [127.0.0.1] (HTTP: <port>, HTTPS: -1, gRPC: -1, DNS: -1)`; the helper waits for it.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { Agent, request } from 'undici';
 import { createHttpApi } from '../../src/store/http/index.js';
@@ -120,6 +122,20 @@ export async function startAgent(
     exited,
     output: () => out,
   };
+}
+
+/**
+ * agentStartFails runs `confd agent -dev -http-port 0 -dns-port -1 ...args` expecting start-up
+ * to fail with exit 1; returns stderr.
+ */
+export async function agentStartFails(args: readonly string[]): Promise<string> {
+  const argv = [confdBin, 'agent', '-dev', '-http-port', '0', '-dns-port', '-1', ...args];
+  const result = await promisify(execFile)(process.execPath, argv, { timeout: 10_000 }).then(
+    (ok) => ({ code: 0, stderr: ok.stderr }),
+    (err: { code: number; stderr: string }) => err,
+  );
+  assert.equal(result.code, 1, result.stderr);
+  return result.stderr;
 }
 
 /** HttpReply is a raw HTTP answer. */

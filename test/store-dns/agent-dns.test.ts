@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import Consul from 'consul';
-import { startAgent } from '../helpers/agent.js';
+import { agentStartFails, startAgent } from '../helpers/agent.js';
 import { needs, toolPath, tools } from '../helpers/system-tools.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -72,21 +72,8 @@ test(
 test('confd agent: a bad service definition stops start-up naming the file', async (t) => {
   const dir = await tempDir(t);
   await writeFile(join(dir, 'bad.json'), JSON.stringify({ service: { port: 80 } }));
-  const { execPath } = process;
-  const { confdBin } = await import('../helpers/paths.js');
-  const result = await run(execPath, [
-    confdBin,
-    'agent',
-    '-dev',
-    '-http-port',
-    '0',
-    '-dns-port',
-    '-1',
-    '-config-dir',
-    dir,
-  ]).catch((err: { code: number; stderr: string }) => err);
-  assert.equal((result as { code: number }).code, 1);
-  assert.match((result as { stderr: string }).stderr, /bad\.json: service: Missing service name/);
+  const stderr = await agentStartFails(['-config-dir', dir]);
+  assert.match(stderr, /bad\.json: service: Missing service name/);
 });
 
 test(

@@ -7,25 +7,31 @@ import { ErrorCode, isConfdError } from '../../src/errors.js';
 import { generateKey, parseEncryptKey } from '../../src/transport/keys.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { startClient, startServer } from './fixtures.js';
+import type { ClusterClient } from '../../src/transport/client.js';
 
 const newKey = () => parseEncryptKey(generateKey());
 const hint = 'wrong or missing -encrypt key?';
 
-test('a client with another key is refused: typed error with the hint, logged, handler untouched', async (t) => {
-  const srv = await startServer(t, { key: newKey() });
-  const client = startClient(t, { key: newKey() });
+/** assertHandshakeRefused checks the caller's side of a refused TLS handshake. */
+async function assertHandshakeRefused(client: ClusterClient, addr: string) {
   await assert.rejects(
-    client.request(srv.addr, { method: 'GET', path: '/v1/internal/ping' }),
+    client.request(addr, { method: 'GET', path: '/v1/internal/ping' }),
     (err: unknown) => {
       assert.ok(isConfdError(err, ErrorCode.CLUSTER_UNREACHABLE), String(err));
       assert.ok(
-        err.message.startsWith(`cannot reach ${srv.addr}: TLS handshake failed (`),
+        err.message.startsWith(`cannot reach ${addr}: TLS handshake failed (`),
         err.message,
       );
       assert.ok(err.message.endsWith(`); ${hint}`), err.message);
       return true;
     },
   );
+}
+
+test('a client with another key is refused: typed error with the hint, logged, handler untouched', async (t) => {
+  const srv = await startServer(t, { key: newKey() });
+  const client = startClient(t, { key: newKey() });
+  await assertHandshakeRefused(client, srv.addr);
   const line = await waitFor(() => srv.log.warnings()[0], { what: 'the rejection line' });
   assert.match(
     line,
@@ -93,18 +99,7 @@ test('a cluster client without a key on a keyed port gets a typed error naming t
 test('a keyed client on a plaintext port is refused on both sides', async (t) => {
   const srv = await startServer(t);
   const client = startClient(t, { key: newKey() });
-  await assert.rejects(
-    client.request(srv.addr, { method: 'GET', path: '/v1/internal/ping' }),
-    (err: unknown) => {
-      assert.ok(isConfdError(err, ErrorCode.CLUSTER_UNREACHABLE), String(err));
-      assert.ok(
-        err.message.startsWith(`cannot reach ${srv.addr}: TLS handshake failed (`),
-        err.message,
-      );
-      assert.ok(err.message.endsWith(`); ${hint}`), err.message);
-      return true;
-    },
-  );
+  await assertHandshakeRefused(client, srv.addr);
   const line = await waitFor(() => srv.log.warnings()[0], { what: 'the rejection line' });
   assert.match(
     line,

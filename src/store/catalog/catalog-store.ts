@@ -4,7 +4,8 @@
  * The store engine implements it; {@link MemoryCatalogStore} is a standalone in-memory
  * implementation with its own index sequence (for `-dev`-style use and tests of the routes).
  */
-import { abortError } from '../../errors.js';
+import { park } from '../park.js';
+import type { Parked } from '../park.js';
 import { CatalogState } from './catalog-state.js';
 import type { CatalogCommand, CatalogEffects, CatalogTable } from './types.js';
 
@@ -39,10 +40,8 @@ export interface CatalogStore {
   waitForCatalog(scope: CatalogScope, signal: AbortSignal): Promise<void>;
 }
 
-interface Waiter {
+interface Waiter extends Parked {
   readonly scope: CatalogScope;
-  readonly resolve: () => void;
-  readonly reject: () => void;
 }
 
 /** scopeKeys lists the buckets a waiter parks in: one per service name or table it watches. */
@@ -94,25 +93,10 @@ export class CatalogWaiters {
 
   /** wait parks until {@link wake} reports a change in scope or signal fires. */
   wait(scope: CatalogScope, signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return Promise.reject(abortError(signal));
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        scope,
-        resolve: () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: () => {
-          signal.removeEventListener('abort', onAbort);
-          reject(abortError(signal));
-        },
-      };
-      const onAbort = () => {
-        this.#remove(waiter);
-        reject(abortError(signal));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
+    return park(signal, (parked) => {
+      const waiter: Waiter = { scope, ...parked };
       this.#add(waiter);
+      return () => this.#remove(waiter);
     });
   }
 

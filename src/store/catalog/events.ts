@@ -4,7 +4,7 @@
  * are not part of the store's log and are lost on restart.
  */
 import { randomUUID } from 'node:crypto';
-import { abortError } from '../../errors.js';
+import { park } from '../park.js';
 
 /** UserEvent is one fired event, in Consul's field order. */
 export interface UserEvent {
@@ -77,18 +77,9 @@ export class EventLog {
 
   /** wait resolves at the next fired event, or rejects ABORTED when signal fires. */
   wait(signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return Promise.reject(abortError(signal));
-    return new Promise((resolve, reject) => {
-      const wake = () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      const onAbort = () => {
-        this.#waiters.delete(wake);
-        reject(abortError(signal));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.add(wake);
+    return park(signal, ({ resolve }) => {
+      this.#waiters.add(resolve);
+      return () => this.#waiters.delete(resolve);
     });
   }
 }

@@ -2,7 +2,8 @@
  * The port through which the membership layer reaches the member table: read it, append member
  * commands to the store's log, and wait for the next change (a blocking query on the table).
  */
-import { abortError } from '../../errors.js';
+import { park } from '../park.js';
+import type { Parked } from '../park.js';
 import type { MembersState } from './members-state.js';
 import type { MemberCommand } from './types.js';
 
@@ -30,31 +31,16 @@ export function isMemberStore(store: unknown): store is MemberStore {
 
 /** MemberWaiters parks blocking member-table queries; every table change wakes them all. */
 export class MemberWaiters {
-  readonly #waiters = new Set<{ resolve: () => void; reject: () => void }>();
+  readonly #waiters = new Set<Parked>();
 
   get size(): number {
     return this.#waiters.size;
   }
 
   wait(signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return Promise.reject(abortError(signal));
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        resolve: () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: () => {
-          signal.removeEventListener('abort', onAbort);
-          reject(abortError(signal));
-        },
-      };
-      const onAbort = () => {
-        this.#waiters.delete(waiter);
-        waiter.reject();
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.add(waiter);
+    return park(signal, (parked) => {
+      this.#waiters.add(parked);
+      return () => this.#waiters.delete(parked);
     });
   }
 
