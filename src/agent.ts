@@ -27,6 +27,7 @@ import {
   type AgentMembership,
 } from './membership/agent-membership.js';
 import { MembershipClient } from './membership/client.js';
+import { hostPort } from './membership/address.js';
 import { agentTags } from './membership/member-json.js';
 import { memoryPeers, peersFile } from './membership/peers-file.js';
 import { retryJoin } from './membership/retry-join.js';
@@ -40,6 +41,8 @@ import { createStore, type StoreEngine } from './store/store.js';
 import { createClusterClient, type ClusterClient } from './transport/client.js';
 import { parseEncryptKey } from './transport/keys.js';
 import { createClusterServer, type ClusterServer } from './transport/server.js';
+import { consensusPort } from './replication/consensus-port.js';
+import { openEtcdLog } from './replication/open.js';
 
 /** AgentDeps are the agent's collaborators. */
 export interface AgentDeps {
@@ -157,12 +160,61 @@ async function start(
   let key: Buffer | undefined;
   if (cluster.encrypt !== undefined) key = parseEncryptKey(cluster.encrypt);
 
+  // The cluster ports listen first (a port 0 picks a free one, which the agent then advertises,
+  // also in etcd); their handlers are set once membership exists, 503 until then.
+  const notYet: RequestListener = (_req, res) => {
+    res.writeHead(503, ['Content-Length', '0']);
+    res.end();
+  };
+  let serfHandler: RequestListener = notYet;
+  let rpcHandler: RequestListener = notYet;
+  const serf: ClusterServer = createClusterServer({
+    name: 'serf_lan',
+    handler: (req, res) => serfHandler(req, res),
+    key,
+    logger: deps.logger('agent.server.serf.lan'),
+  });
+  teardown.add('serf LAN port', () => serf.close());
+  let serfLanPort: number;
+  let serverPort = -1;
+  try {
+    serfLanPort = (await serf.listen(cluster.serfLanPort, cluster.bindAddr)).port;
+    if (config.server) {
+      const rpc = createClusterServer({
+        name: 'server',
+        handler: (req, res) => rpcHandler(req, res),
+        key,
+        logger: deps.logger('agent.server.rpc'),
+        maxHeaderBytes: 1 << 20,
+      });
+      teardown.add('server RPC port', () => rpc.close());
+      serverPort = (await rpc.listen(cluster.serverPort, cluster.bindAddr)).port;
+    }
+  } catch (err) {
+    throw startError(`cluster ports on ${cluster.bindAddr}: ${errorMessage(err)}`, err);
+  }
+
   // The state: a server's store, or a client's local state (its own services and checks only).
+  // A replicated server shares its log with the datacenter's other servers in etcd.
+  const replicatedLog =
+    config.server && config.replication
+      ? await openEtcdLog(config.replication, {
+          name: config.nodeName,
+          id: nodeId,
+          address: hostPort(cluster.advertiseAddr, serverPort),
+          logger: deps.logger('agent.server.replication'),
+        })
+      : undefined;
   let store: StoreEngine;
   try {
     store = await createStore(
       config.server
-        ? { dev: config.dev, dataDir: config.dataDir, nodeName: config.nodeName }
+        ? {
+            dev: config.dev,
+            dataDir: config.dataDir,
+            nodeName: config.nodeName,
+            replicatedLog,
+          }
         : { dev: true, nodeName: config.nodeName },
     );
   } catch (err) {
@@ -230,40 +282,6 @@ async function start(
   }
   teardown.add('services and checks', () => discovery.close());
 
-  // The cluster ports listen before membership starts (a port 0 picks a free one, which the
-  // agent then advertises); their handlers are set once membership exists, 503 until then.
-  const notYet: RequestListener = (_req, res) => {
-    res.writeHead(503, ['Content-Length', '0']);
-    res.end();
-  };
-  let serfHandler: RequestListener = notYet;
-  let rpcHandler: RequestListener = notYet;
-  const serf: ClusterServer = createClusterServer({
-    name: 'serf_lan',
-    handler: (req, res) => serfHandler(req, res),
-    key,
-    logger: deps.logger('agent.server.serf.lan'),
-  });
-  teardown.add('serf LAN port', () => serf.close());
-  let serfLanPort: number;
-  let serverPort = -1;
-  try {
-    serfLanPort = (await serf.listen(cluster.serfLanPort, cluster.bindAddr)).port;
-    if (config.server) {
-      const rpc = createClusterServer({
-        name: 'server',
-        handler: (req, res) => rpcHandler(req, res),
-        key,
-        logger: deps.logger('agent.server.rpc'),
-        maxHeaderBytes: 1 << 20,
-      });
-      teardown.add('server RPC port', () => rpc.close());
-      serverPort = (await rpc.listen(cluster.serverPort, cluster.bindAddr)).port;
-    }
-  } catch (err) {
-    throw startError(`cluster ports on ${cluster.bindAddr}: ${errorMessage(err)}`, err);
-  }
-
   const self: SelfMember = {
     name: config.nodeName,
     id: nodeId,
@@ -296,6 +314,7 @@ async function start(
       clock,
       timing,
       probeTimeoutMs: cluster.probeTimeoutMs,
+      leading: replicatedLog && (() => replicatedLog.leading),
     });
     membership = serverMembership(membershipServer, self, request);
   } else {
@@ -350,6 +369,7 @@ async function start(
     onLeave: () => deps.onLeave?.(),
     services: discovery.services,
     cluster: clusterPort(membership),
+    consensus: replicatedLog && consensusPort(replicatedLog),
     forward,
   });
   teardown.add('HTTP API', () => api.close());

@@ -24,6 +24,7 @@ const areas = [
   'transport',
   'membership',
   'forwarding',
+  'replication',
 ] as const;
 const leaves = ['errors.ts', 'log.ts', 'fsync-policy.ts', 'clock.ts'];
 /** The shared leaf folder of Go-compatibility helpers: anyone may import it. */
@@ -36,6 +37,11 @@ const allowedRuntimeEdges = new Set([
   'membership/server.ts -> store',
   // A client pushes its local state to the catalog in the catalog's own JSON shapes.
   'forwarding/anti-entropy.ts -> store',
+  // The replicated log stores commands in the store's own record encoding, and talks to etcd with
+  // the etcd backend's gateway client.
+  'replication/entry-codec.ts -> store',
+  'replication/etcd-calls.ts -> backends',
+  'replication/open.ts -> backends',
 ]);
 
 function sourceFiles(dir: string): string[] {

@@ -97,6 +97,7 @@ export class EtcdGateway {
     body: unknown,
     signal: AbortSignal | undefined,
     stream: boolean,
+    extraHeaders?: Readonly<Record<string, string>>,
   ): Promise<Dispatcher.ResponseData> {
     if (this.#closing) throw abortError(signal);
     let lastError: ConfdError | undefined;
@@ -106,7 +107,7 @@ export class EtcdGateway {
       const endpoint = this.#endpoints[index];
       if (!endpoint) continue;
       try {
-        const response = await this.#attempt(endpoint, path, body, signal, stream);
+        const response = await this.#attempt(endpoint, path, body, signal, stream, extraHeaders);
         this.#current = index;
         return response;
       } catch (err) {
@@ -124,9 +125,13 @@ export class EtcdGateway {
     body: unknown,
     signal: AbortSignal | undefined,
     stream: boolean,
+    extraHeaders: Readonly<Record<string, string>> | undefined,
     retried = false,
   ): Promise<Dispatcher.ResponseData> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      ...extraHeaders,
+    };
     if (this.#basicAuth) headers.authorization = await this.#authToken(endpoint, signal, retried);
     const url = new URL(path, endpoint.origin);
     let response: Dispatcher.ResponseData;
@@ -157,7 +162,7 @@ export class EtcdGateway {
     // An expired or revoked auth token: authenticate again, once.
     if (response.statusCode === 401 && this.#basicAuth && !retried) {
       this.#token = undefined;
-      return this.#attempt(endpoint, path, body, signal, stream, true);
+      return this.#attempt(endpoint, path, body, signal, stream, extraHeaders, true);
     }
     throw new ConfdError(
       ErrorCode.BACKEND_RESPONSE,

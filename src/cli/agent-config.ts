@@ -10,6 +10,13 @@ import { parseGoDuration } from '../go/duration.js';
 import type { FlagSpec, FlagValues } from './agent-flags.js';
 import type { AgentLogLevel } from './agent-log.js';
 import { parseAgentLogLevel } from './agent-log.js';
+import {
+  readReplicationKey,
+  replicationFlags,
+  resolveReplication,
+  type ReplicationLayer,
+  type ReplicationSettings,
+} from './replication-config.js';
 
 /** agentFlags are the flags `confd agent` accepts (a subset of `consul agent`'s). */
 export const agentFlags: readonly FlagSpec[] = [
@@ -130,6 +137,7 @@ export const agentFlags: readonly FlagSpec[] = [
     usage:
       'Path to a directory to read *.json configuration files from, in lexical order. Can be specified multiple times.',
   },
+  ...replicationFlags,
   {
     name: 'pid-file',
     kind: 'string',
@@ -191,6 +199,8 @@ export interface AgentConfig {
   readonly dns: DnsSettings;
   /** The cluster: ports, addresses, joining, encryption, failure detection. */
   readonly cluster: ClusterSettings;
+  /** A replicated server's etcd log (`-etcd-endpoints`); undefined = a local log. */
+  readonly replication: ReplicationSettings | undefined;
 }
 
 /** ClusterSettings are the agent's cluster options (Consul's join and gossip configuration). */
@@ -276,6 +286,7 @@ interface FileLayer {
   leaveOnTerminate?: boolean;
   skipLeaveOnInterrupt?: boolean;
   gossipLan?: { probeInterval?: string; probeTimeout?: string; suspicionMult?: number };
+  etcd?: ReplicationLayer;
 }
 
 type Json = Record<string, unknown>;
@@ -451,7 +462,15 @@ function parseConfigFile(file: string, ignored: string[]): FileLayer {
         break;
       }
       default:
-        ignored.push(`${file}: ${key}`);
+        if (
+          !readReplicationKey((layer.etcd ??= {}), key, v, (expected) => {
+            throw configError(
+              `Error parsing ${file}: ${key}: expected ${expected}, got ${JSON.stringify(v)}`,
+            );
+          })
+        ) {
+          ignored.push(`${file}: ${key}`);
+        }
     }
   }
   return layer;
@@ -564,7 +583,10 @@ export function resolveAgentConfig(
       const layer = parseConfigFile(file, ignored);
       const services = [...(merged.services ?? []), ...(layer.services ?? [])];
       const checks = [...(merged.checks ?? []), ...(layer.checks ?? [])];
-      Object.assign(merged, layer, { services, checks });
+      const etcd: ReplicationLayer = { ...merged.etcd, ...layer.etcd };
+      const endpoints = [...(merged.etcd?.endpoints ?? []), ...(layer.etcd?.endpoints ?? [])];
+      if (endpoints.length > 0) etcd.endpoints = endpoints;
+      Object.assign(merged, layer, { services, checks, etcd });
     }
   }
   const flag = <T>(name: string): T | undefined => values.get(name) as T | undefined;
@@ -640,5 +662,16 @@ export function resolveAgentConfig(
       enableTruncate: merged.dnsConfig?.enableTruncate ?? false,
     },
     cluster: clusterSettings(flag, merged, server),
+    replication: resolveReplication(
+      flag,
+      merged.etcd,
+      {
+        datacenter,
+        server,
+        dev,
+        leaseTtlMs: (text) => queryTime('etcd_lease_ttl', text, 5000),
+      },
+      (message) => configError(message),
+    ),
   });
 }

@@ -168,7 +168,10 @@ async function serve(
   io.stdout(banner(config, agent));
   if (more.length > 0) logger.warn(`only the first client address is served: ${host}`);
   logger.info(`Started HTTP server: address=${agent.http.address}:${agent.http.port} network=tcp`);
-  if (config.server) logger.info(`New leader elected: payload=${config.nodeName}`);
+  // A lone server leads at once; replicated servers log their elections themselves.
+  if (config.server && !config.replication) {
+    logger.info(`New leader elected: payload=${config.nodeName}`);
+  }
   io.stdout('==> Consul agent running!\n');
 
   // retry_max used up: Consul exits 1.

@@ -62,6 +62,12 @@ export interface DetectorOptions {
   /** Wall-clock ms, compared with members' `statusTime` for reaping. Default Date.now. */
   readonly wallClock?: () => number;
   readonly timing?: Partial<DetectorTiming>;
+  /**
+   * Whether to probe and reap now. Replicated servers share one member table and only the leader
+   * watches the members; a server that starts leading gives every member the full suspicion time.
+   * Default always.
+   */
+  readonly active?: () => boolean;
   readonly signal: AbortSignal;
 }
 
@@ -189,11 +195,16 @@ export function startDetector(options: DetectorOptions): Detector {
   const loop = async (): Promise<void> => {
     let sinceReap = 0;
     while (!signal.aborted) {
+      const active = options.active?.() ?? true;
       // Probes are not awaited here: a slow probe never delays the next round's others.
-      void runRound();
+      if (active) void runRound();
+      else {
+        lastAck.clear();
+        lastStatus.clear();
+      }
       if (!(await clock.sleep(timing.probeIntervalMs, signal))) return;
       sinceReap += timing.probeIntervalMs;
-      if (sinceReap >= timing.reapIntervalMs) {
+      if (active && sinceReap >= timing.reapIntervalMs) {
         sinceReap = 0;
         await reap();
       }

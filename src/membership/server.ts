@@ -1,8 +1,7 @@
 /**
  * The server agent's half of membership: it owns the member table (in the store's log), admits
- * joining agents, records graceful leaves and force-leaves, and runs the failure detector. In a
- * datacenter with several servers sharing one log only the leader would run the detector; today a
- * datacenter has one server.
+ * joining agents, records graceful leaves and force-leaves, and runs the failure detector. Servers
+ * that share one replicated log share the table too; then only the leader runs the detector.
  */
 import type { WatchClock } from '../clock.js';
 import { realClock } from '../clock.js';
@@ -29,6 +28,11 @@ export interface MembershipServerOptions {
   readonly timing?: Partial<DetectorTiming>;
   /** How long a probe may take, in ms. Default 500 (memberlist's ProbeTimeout). */
   readonly probeTimeoutMs?: number;
+  /**
+   * Set on replicated servers: tells whether this server leads now (only the leader probes and
+   * reaps), and lets the other servers of the log join. Absent = a lone server.
+   */
+  readonly leading?: () => boolean;
 }
 
 /** noNode is Consul's answer to a force-leave of a member it does not know. */
@@ -92,6 +96,7 @@ export class MembershipServer {
       clock: this.#clock,
       wallClock: this.#wall,
       timing: this.#o.timing,
+      active: this.#o.leading,
       signal: this.#stop.signal,
     });
   }
@@ -108,7 +113,11 @@ export class MembershipServer {
         `Member '${candidate.name}' is part of datacenter '${candidate.tags.dc ?? ''}', not '${dc ?? ''}'`,
       );
     }
-    if (isServerMember(candidate) && candidate.name !== this.#o.self.name) {
+    if (
+      isServerMember(candidate) &&
+      candidate.name !== this.#o.self.name &&
+      this.#o.leading === undefined
+    ) {
       throw new ConfdError(
         ErrorCode.CLUSTER_REFUSED,
         `server '${candidate.name}' cannot join: datacenter '${dc ?? ''}' already has its server '${this.#o.self.name}', and servers do not share one log yet`,

@@ -117,6 +117,12 @@ export class ByteReader {
     return this.#end - this.#pos;
   }
 
+  /** skip moves past n bytes. */
+  skip(n: number): void {
+    this.#need(n);
+    this.#pos += n;
+  }
+
   #need(n: number): void {
     if (this.#pos + n > this.#end) {
       throw new ConfdError(ErrorCode.STORE_CORRUPT, `record truncated at byte ${this.#pos}`);

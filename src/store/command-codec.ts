@@ -24,10 +24,11 @@ const TYPE = {
   'check-status': 10,
   'member-set': 11,
   'member-remove': 12,
+  'session-renew': 13,
 } as const;
 
 /** The highest record type byte: recovery looks for frames of any known type. */
-export const MAX_RECORD_TYPE = 12;
+export const MAX_RECORD_TYPE = 13;
 
 const MODES: readonly KvSetMode[] = ['set', 'cas', 'acquire', 'release'];
 const VERBS: readonly TxnKvVerb[] = TXN_KV_VERBS;
@@ -80,6 +81,7 @@ export function encodeRecord(w: ByteWriter, record: LogRecord): void {
       w.str(JSON.stringify(c.session));
       return;
     case 'session-destroy':
+    case 'session-renew':
       w.str(c.id);
       return;
     case 'tombstone-reap':
@@ -189,6 +191,9 @@ export function decodeRecord(r: ByteReader): LogRecord {
     }
     case TYPE['session-destroy']:
       command = { type: 'session-destroy', id: r.str() };
+      break;
+    case TYPE['session-renew']:
+      command = { type: 'session-renew', id: r.str() };
       break;
     case TYPE['tombstone-reap']:
       command = { type: 'tombstone-reap', upTo: r.f64() };

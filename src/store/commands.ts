@@ -68,6 +68,15 @@ export interface SessionDestroyCommand {
   readonly id: string;
 }
 
+/**
+ * SessionRenewCommand restarts a session's TTL. Only replicated servers log it, so that whichever
+ * server leads knows every renewal; a lone server renews in memory, as Consul's leader does.
+ */
+export interface SessionRenewCommand {
+  readonly type: 'session-renew';
+  readonly id: string;
+}
+
 /** TombstoneReapCommand forgets the tombstones of deletes at or below index upTo. */
 export interface TombstoneReapCommand {
   readonly type: 'tombstone-reap';
@@ -82,6 +91,7 @@ export type Command =
   | TxnCommand
   | SessionCreateCommand
   | SessionDestroyCommand
+  | SessionRenewCommand
   | TombstoneReapCommand
   | CatalogCommand
   | MemberCommand;

@@ -64,7 +64,7 @@ function datasyncNow(fh: LogFile): void {
 }
 
 /** fsyncDir makes a directory's entries durable. */
-async function fsyncDir(dir: string): Promise<void> {
+export async function fsyncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');
   try {
     await fh.sync();

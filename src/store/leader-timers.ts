@@ -45,11 +45,18 @@ export class LeaderTimers {
   }
 
   /** applied updates the clocks from one applied command and its effects. */
-  applied(command: Command, created: Session | undefined, effects: ApplyEffects, now: number) {
+  applied(
+    command: Command,
+    created: Session | undefined,
+    renewed: Session | undefined,
+    effects: ApplyEffects,
+    now: number,
+  ) {
     for (const { key, delayMs } of effects.lockDelays) {
       if (delayMs > 0) this.#lockDelays.set(key, now + delayMs);
     }
     if (created !== undefined) this.renew(created, now);
+    if (command.type === 'session-renew' && renewed !== undefined) this.renew(renewed, now);
     if (command.type === 'session-destroy') this.#deadlines.delete(command.id);
   }
 

@@ -20,7 +20,7 @@ const MAGIC = Buffer.from('CFDSNAP1', 'latin1');
 const HEADER_BYTES = 32;
 // Version 2 appends the service catalog (JSON) after the KV tree, version 3 the member table
 // (JSON) after that; version 1 and 2 files still load.
-const VERSION = 3;
+const VERSION = 4;
 const FLUSH_BYTES = 1 << 20;
 
 const BIT_ENTRY = 1;
@@ -95,6 +95,7 @@ export async function writeSnapshot(
     }
     w.str(JSON.stringify(encodeCatalog(state.catalog)));
     w.str(JSON.stringify(encodeMembers(state.members)));
+    w.str(JSON.stringify([...state.writers]));
     await flush();
     const header = Buffer.alloc(HEADER_BYTES);
     MAGIC.copy(header, 0);
@@ -308,6 +309,7 @@ export function loadSnapshot(path: string, state: StateMachine): void {
         }
         state.members = decodeMembers(members);
       }
+      if (version >= 4) restoreWriters(state, r.str());
       if (!r.consumedAll) {
         throw new ConfdError(ErrorCode.STORE_CORRUPT, `trailing bytes at offset ${r.offset}`);
       }
@@ -334,5 +336,27 @@ export function loadSnapshot(path: string, state: StateMachine): void {
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+/** restoreWriters loads the replicated log's writer positions: `[[id, seq], ...]`. */
+function restoreWriters(state: StateMachine, text: string): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfdError(ErrorCode.STORE_CORRUPT, 'bad writer section', { cause: err });
+  }
+  if (!Array.isArray(parsed)) throw new ConfdError(ErrorCode.STORE_CORRUPT, 'bad writer section');
+  for (const pair of parsed as unknown[]) {
+    if (
+      !Array.isArray(pair) ||
+      typeof pair[0] !== 'string' ||
+      typeof pair[1] !== 'number' ||
+      !Number.isSafeInteger(pair[1])
+    ) {
+      throw new ConfdError(ErrorCode.STORE_CORRUPT, 'bad writer section');
+    }
+    state.writers.set(pair[0], pair[1]);
   }
 }

@@ -167,6 +167,9 @@ class SessionIndex {
   }
 }
 
+/** IndexPosition says how a command's index relates to the last applied one (see apply). */
+export type IndexPosition = 'next' | 'after' | 'same';
+
 /** StateMachine holds the replicated state; every mutation goes through {@link apply}. */
 export class StateMachine {
   readonly tree = new KvTree();
@@ -205,12 +208,34 @@ export class StateMachine {
     return { changedKeys: [], sessionsChanged: false, lockDelays: [] };
   }
 
-  /** apply applies command at index (which must be lastIndex + 1) and reports what it changed. */
-  apply(index: number, command: Command): { outcome: ApplyOutcome; effects: ApplyEffects } {
-    if (index !== this.lastIndex + 1) {
+  /**
+   * The log position of each writer that appends to a replicated log: writer id → the sequence
+   * number of its last applied entry. An entry at or below it is a duplicate (a retried append
+   * that had committed after all) and is skipped, so every entry is applied at most once.
+   */
+  readonly writers = new Map<string, number>();
+
+  /**
+   * apply applies command at index and reports what it changed. With the local log `index` must be
+   * lastIndex + 1 (`next`); a replicated log's index is its revision, which may skip numbers
+   * (`after`), and every command of one entry shares it (`same`, for the second and later ones).
+   */
+  apply(
+    index: number,
+    command: Command,
+    position: IndexPosition = 'next',
+  ): { outcome: ApplyOutcome; effects: ApplyEffects } {
+    const last = this.lastIndex;
+    const fits =
+      position === 'next'
+        ? index === last + 1
+        : position === 'after'
+          ? index > last
+          : index === last;
+    if (!fits) {
       throw new ConfdError(
         ErrorCode.STORE_INVALID_COMMAND,
-        `command index ${index} does not follow ${this.lastIndex}`,
+        `command index ${index} does not follow ${last}`,
       );
     }
     this.#effects = StateMachine.#noEffects();
@@ -251,6 +276,9 @@ export class StateMachine {
       case 'session-destroy':
         this.#sessionDestroy(index, command.id);
         return undefined;
+      case 'session-renew':
+        // Renewing changes no table: the leader's TTL clocks (outside the state) restart.
+        return this.sessions.get(command.id);
       case 'tombstone-reap':
         this.#reap(command.upTo);
         return undefined;

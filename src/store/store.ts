@@ -8,12 +8,13 @@
  */
 import { ConfdError, ErrorCode } from '../errors.js';
 import type { Command } from './commands.js';
-import type { DurableLog, LogRecord } from './durable-log.js';
+import type { DurableLog, EntryId, LogRecord, LogSink, ReplicatedLog } from './durable-log.js';
 import { openFileLog } from './file-log.js';
 import { deleteCommand, setCommand, txnKeyErrors, txnRecords } from './input.js';
 import { LeaderTimers } from './leader-timers.js';
 import { buildSessionRecord } from './session-request.js';
-import { StateMachine } from './state-machine.js';
+import { openReplicaSnapshot, type ReplicaSnapshot } from './replica-snapshot.js';
+import { StateMachine, type ApplyOutcome, type IndexPosition } from './state-machine.js';
 import { TXN_READ_VERBS } from './types.js';
 import type {
   Indexed,
@@ -41,6 +42,8 @@ import type { MemberCommand } from './members/types.js';
 export { MAX_TXN_OPS, MAX_VALUE_BYTES } from './input.js';
 
 const DEFAULT_TOMBSTONE_TTL_MS = 15 * 60 * 1000;
+/** A replicated server saves its local snapshot after this many applied entries by default. */
+const DEFAULT_REPLICA_SNAPSHOT_EVERY = 16_384;
 
 /** StoreEngine is the {@link Store} with the engine's extras for tests and tooling. */
 export interface StoreEngine extends Store, CatalogStore, MemberStore {
@@ -65,6 +68,7 @@ export async function createStore(options: StoreOptions): Promise<StoreEngine> {
     throw new ConfdError(ErrorCode.CONFIG_INVALID, 'nodeName: must be a non-empty string');
   }
   const state = new StateMachine();
+  if (options.replicatedLog !== undefined) return openReplicated(options, options.replicatedLog);
   if (options.dev === true) return new EngineStore(options, state, undefined);
   if (options.dataDir === undefined || options.dataDir === '') {
     throw new ConfdError(ErrorCode.CONFIG_INVALID, 'dataDir: required unless dev is set');
@@ -78,7 +82,33 @@ export async function createStore(options: StoreOptions): Promise<StoreEngine> {
   return new EngineStore(options, state, log);
 }
 
-class EngineStore implements StoreEngine {
+/**
+ * openReplicated opens a server whose log is shared (see {@link ReplicatedLog}): it loads the local
+ * snapshot (when dataDir is set), then tails the log until it has caught up with its head.
+ */
+async function openReplicated(options: StoreOptions, log: ReplicatedLog): Promise<EngineStore> {
+  const state = new StateMachine();
+  const local =
+    options.dataDir === undefined || options.dataDir === ''
+      ? undefined
+      : await openReplicaSnapshot(options.dataDir, state);
+  const engine = new EngineStore(options, state, undefined, { log, local });
+  try {
+    await log.start(engine);
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+  return engine;
+}
+
+/** Replication is a replicated server's shared log and its local snapshot. */
+interface Replication {
+  readonly log: ReplicatedLog;
+  readonly local: ReplicaSnapshot | undefined;
+}
+
+class EngineStore implements StoreEngine, LogSink {
   readonly #state: StateMachine;
   readonly #log: DurableLog | undefined;
   readonly #waiters = new WaiterRegistry();
@@ -88,6 +118,10 @@ class EngineStore implements StoreEngine {
   readonly #nodeName: string;
   readonly #timers: LeaderTimers;
   readonly #timer: NodeJS.Timeout | undefined;
+  readonly #replication: Replication | undefined;
+  readonly #snapshotEvery: number;
+  #entriesSinceSnapshot = 0;
+  #snapshots = 0;
 
   #pending: Pending[] = [];
   #writing: Promise<void> | undefined;
@@ -96,9 +130,16 @@ class EngineStore implements StoreEngine {
   #commands = 0;
   #batches = 0;
 
-  constructor(options: StoreOptions, state: StateMachine, log: DurableLog | undefined) {
+  constructor(
+    options: StoreOptions,
+    state: StateMachine,
+    log: DurableLog | undefined,
+    replication?: Replication,
+  ) {
     this.#state = state;
     this.#log = log;
+    this.#replication = replication;
+    this.#snapshotEvery = options.snapshotEvery ?? DEFAULT_REPLICA_SNAPSHOT_EVERY;
     this.#now = options.now ?? Date.now;
     this.#nodeName = options.nodeName;
     this.#timers = new LeaderTimers(options.tombstoneTtlMs ?? DEFAULT_TOMBSTONE_TTL_MS);
@@ -173,7 +214,7 @@ class EngineStore implements StoreEngine {
       commands: this.#commands,
       batches: this.#batches,
       fsyncs: this.#log?.fsyncs ?? 0,
-      snapshots: this.#log?.snapshots ?? 0,
+      snapshots: this.#log?.snapshots ?? this.#snapshots,
       waiters: this.#waiters.size,
       tombstones: this.#state.tombstoneCount,
     };
@@ -217,8 +258,16 @@ class EngineStore implements StoreEngine {
     await this.#submit({ type: 'session-destroy', id });
   }
 
-  sessionRenew(id: string): Session | undefined {
+  async sessionRenew(id: string): Promise<Session | undefined> {
     this.#open();
+    // Replicated servers log renewals, so that whichever server leads sees them all.
+    if (this.#replication !== undefined) {
+      if (typeof id !== 'string') {
+        throw new ConfdError(ErrorCode.STORE_INVALID_COMMAND, 'session id: must be a string');
+      }
+      if (!this.#state.sessions.has(id)) return undefined;
+      return (await this.#submit({ type: 'session-renew', id })) as Session | undefined;
+    }
     const session = this.#state.sessions.get(id);
     if (session !== undefined) this.#timers.renew(session, this.#now());
     return session;
@@ -289,6 +338,11 @@ class EngineStore implements StoreEngine {
     if (this.#closed) {
       return Promise.reject(new ConfdError(ErrorCode.STORE_CLOSED, 'store is closed'));
     }
+    if (this.#replication !== undefined) {
+      return this.#replication.log
+        .append([command], { fenced: false })
+        .then(([outcome]) => settle(outcome));
+    }
     if (this.#log === undefined) {
       const outcome = this.#applyNext(command);
       return outcome.ok ? Promise.resolve(outcome.value) : Promise.reject(outcome.error);
@@ -350,10 +404,50 @@ class EngineStore implements StoreEngine {
     }
   }
 
-  #applyNext(command: Command) {
+  #applyNext(command: Command): ApplyOutcome {
+    return this.#applyAt(this.#state.lastIndex + 1, command, 'next');
+  }
+
+  // --- the replicated log's sink -------------------------------------------------------------
+
+  get appliedIndex(): number {
+    return this.#state.lastIndex;
+  }
+
+  applyEntry(index: number, id: EntryId, commands: readonly Command[]): ApplyOutcome[] | undefined {
+    const writers = this.#state.writers;
+    if ((writers.get(id.writer) ?? 0) >= id.seq) return undefined;
+    writers.set(id.writer, id.seq);
+    this.#entriesSinceSnapshot++;
+    return commands.map((command, i) => {
+      try {
+        return this.#applyAt(index, command, i === 0 ? 'after' : 'same');
+      } catch (err) {
+        return { ok: false, error: storeError(err) };
+      }
+    });
+  }
+
+  async afterEntries(): Promise<void> {
+    const local = this.#replication?.local;
+    if (local === undefined || this.#entriesSinceSnapshot < this.#snapshotEvery) return;
+    await this.#saveReplica(local);
+  }
+
+  async #saveReplica(local: ReplicaSnapshot): Promise<void> {
+    this.#entriesSinceSnapshot = 0;
+    try {
+      await local.save(this.#state);
+      this.#snapshots++;
+    } catch {
+      // The snapshot is a cache; the next one retries and the log still holds everything.
+    }
+  }
+
+  #applyAt(index: number, command: Command, position: IndexPosition): ApplyOutcome {
     const state = this.#state;
     const tombsBefore = state.tombstones.length;
-    const { outcome, effects } = state.apply(state.lastIndex + 1, command);
+    const { outcome, effects } = state.apply(index, command, position);
     this.#commands++;
     const now = this.#now();
     if (command.type !== 'tombstone-reap' && state.tombstones.length > tombsBefore) {
@@ -361,7 +455,9 @@ class EngineStore implements StoreEngine {
     }
     const created =
       outcome.ok && command.type === 'session-create' ? (outcome.value as Session) : undefined;
-    this.#timers.applied(command, created, effects, now);
+    const renewed =
+      outcome.ok && command.type === 'session-renew' ? (outcome.value as Session) : undefined;
+    this.#timers.applied(command, created, renewed, effects, now);
     this.#waiters.notify(effects.changedKeys, effects.sessionsChanged);
     if (effects.catalog) this.#catalogWaiters.wake(effects.catalog);
     if (effects.membersChanged) this.#memberWaiters.wake();
@@ -372,7 +468,15 @@ class EngineStore implements StoreEngine {
 
   async runTimers(): Promise<void> {
     if (this.#closed) return;
-    await Promise.all(this.#timers.due(this.#now()).map((command) => this.#submit(command)));
+    const replicated = this.#replication?.log;
+    if (replicated === undefined) {
+      await Promise.all(this.#timers.due(this.#now()).map((command) => this.#submit(command)));
+      return;
+    }
+    // Only the leader runs the duties, fenced: they commit only while it still leads.
+    if (!replicated.leading) return;
+    const due = this.#timers.due(this.#now());
+    if (due.length > 0) await replicated.append(due, { fenced: true });
   }
 
   async idle(): Promise<void> {
@@ -381,6 +485,8 @@ class EngineStore implements StoreEngine {
 
   async snapshot(): Promise<void> {
     this.#open();
+    const local = this.#replication?.local;
+    if (local !== undefined) return this.#replication!.log.quiet(() => this.#saveReplica(local));
     if (this.#log === undefined) return;
     while (this.#writing !== undefined) await this.#writing;
     // Holding #writing keeps the state quiescent while the snapshot is taken.
@@ -412,7 +518,31 @@ class EngineStore implements StoreEngine {
     this.#catalogWaiters.closeAll();
     this.#memberWaiters.closeAll();
     await this.#log?.close(this.#state);
+    if (this.#replication !== undefined) {
+      await this.#replication.log.close();
+      const { local } = this.#replication;
+      if (local !== undefined) {
+        if (this.#entriesSinceSnapshot > 0) await this.#saveReplica(local);
+        await local.close();
+      }
+    }
   }
+}
+
+/** settle turns an outcome into the value it resolves with, or the error it rejects with. */
+function settle(outcome: ApplyOutcome | undefined): unknown {
+  if (outcome === undefined) {
+    throw new ConfdError(ErrorCode.STORE_INVALID_COMMAND, 'the command was not applied');
+  }
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
+}
+
+/** storeError wraps anything thrown while applying as the command's failure. */
+function storeError(err: unknown): ConfdError {
+  return err instanceof ConfdError
+    ? err
+    : new ConfdError(ErrorCode.STORE_INVALID_COMMAND, 'applying a command failed', { cause: err });
 }
 
 function isStoreError(err: unknown): err is ConfdError {

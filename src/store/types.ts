@@ -8,6 +8,7 @@
  * on the leader: timers submit commands, they never mutate state directly.
  */
 import type { FileHandle } from 'node:fs/promises';
+import type { ReplicatedLog } from './durable-log.js';
 
 /** KvEntry is one key of the KV table, as Consul's DirEntry. */
 export interface KvEntry {
@@ -158,6 +159,11 @@ export interface StoreOptions {
   tombstoneTtlMs?: number;
   /** How often session TTLs and tombstone reaping are checked, in ms. Default 1000; 0 disables. */
   timerIntervalMs?: number;
+  /**
+   * A log shared with other servers (src/replication): commands are appended to it and applied in
+   * its order, and `dataDir` keeps only a local snapshot for restarts. Absent = the local WAL.
+   */
+  replicatedLog?: ReplicatedLog;
   /** Opens the log's segment files (tests inject I/O failures). Default fs.promises.open. */
   openLogFile?: (path: string, flags: string, mode?: number) => Promise<LogFile>;
 }
@@ -201,7 +207,7 @@ export interface Store {
   sessionCreate(request: SessionRequest): Promise<Session>;
   sessionDestroy(id: string): Promise<void>;
   /** Resets the TTL timer; undefined when the session does not exist. */
-  sessionRenew(id: string): Session | undefined;
+  sessionRenew(id: string): Promise<Session | undefined>;
   sessionInfo(id: string): Indexed<Session | undefined>;
   sessionList(): Indexed<Session[]>;
   sessionsOfNode(node: string): Indexed<Session[]>;

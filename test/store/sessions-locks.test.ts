@@ -53,7 +53,7 @@ test('session create fills Consul defaults and validates the TTL', async (t) => 
   assert.equal(store.sessionList().value.length, 2);
   assert.equal(store.sessionInfo(other.id).value?.name, 'n2');
   assert.equal(store.sessionInfo('nope').value, undefined);
-  assert.equal(store.sessionRenew('nope'), undefined);
+  assert.equal(await store.sessionRenew('nope'), undefined);
   await store.sessionDestroy('nope'); // idempotent
   await store.sessionDestroy(other.id);
   await store.sessionDestroy(other.id);
@@ -153,7 +153,7 @@ test('TTL sessions are invalidated after 2×TTL without renew', async (t) => {
   clock.now += 15_000;
   await store.runTimers();
   assert.ok(store.sessionInfo(s.id).value, 'alive before 2×TTL');
-  assert.equal(store.sessionRenew(s.id)?.id, s.id);
+  assert.equal((await store.sessionRenew(s.id))?.id, s.id);
   clock.now += 19_000;
   await store.runTimers();
   assert.ok(store.sessionInfo(s.id).value, 'renew restarted the TTL');

@@ -127,9 +127,9 @@ export function handleAgent(ctx: RequestContext): void {
   const { config } = ctx;
   switch (ctx.path) {
     case '/v1/status/leader':
-      return sendJson(ctx, config.serverAddr);
+      return sendJson(ctx, config.consensus?.leader() ?? config.serverAddr);
     case '/v1/status/peers':
-      return sendJson(ctx, [config.serverAddr]);
+      return sendJson(ctx, config.consensus?.peers() ?? [config.serverAddr]);
     case '/v1/agent/self':
       return sendJson(ctx, self(config));
     case '/v1/agent/members':

@@ -12,7 +12,7 @@ import { ConfdError, ErrorCode, errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { silentLogger } from '../../log.js';
 import type { Store } from '../types.js';
-import type { ApiConfig, ClusterPort } from './context.js';
+import type { ApiConfig, ClusterPort, ConsensusPort } from './context.js';
 import type { ServiceDiscovery } from './catalog-routes.js';
 import { routeRequest } from './router.js';
 import { ParkedQueries } from './parked-queries.js';
@@ -59,6 +59,8 @@ export interface HttpApiOptions {
   readonly services?: ServiceDiscovery;
   /** The agent's cluster membership: members, join, force-leave, leave (absent: a lone server). */
   readonly cluster?: ClusterPort;
+  /** A replicated server's log: leader, peers, read consistency (absent: a lone server). */
+  readonly consensus?: ConsensusPort;
   /** A client agent: requests outside `/v1/agent/` go to this (src/forwarding) instead. */
   readonly forward?: (req: IncomingMessage, res: ServerResponse) => void;
   /**
@@ -153,6 +155,7 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
     onLeave: options.onLeave,
     services: options.services,
     cluster: options.cluster,
+    consensus: options.consensus,
     forward: options.forward,
   });
   const { logger } = config;

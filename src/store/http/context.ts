@@ -35,6 +35,24 @@ export interface ClusterPort {
   leave(): Promise<void>;
 }
 
+/**
+ * ConsensusPort is what the HTTP API needs of a replicated server's log (src/replication): who
+ * leads, which servers there are, and when a read of a consistency mode may be served. Without
+ * one the API describes a lone server that always leads.
+ */
+export interface ConsensusPort {
+  /** `/v1/status/leader`: the leader's server address, `""` while there is none. */
+  leader(): string;
+  /** `/v1/status/peers`: every server's address. */
+  peers(): string[];
+  /**
+   * readable resolves once a read of this mode may be served (`stale` at once, the default while
+   * in contact with etcd and a leader, `consistent` after a linearizable barrier); rejects
+   * STORE_NO_LEADER (`No cluster leader`) after the hold time. Returns undefined when it may now.
+   */
+  readable(consistency: Consistency, signal: AbortSignal): Promise<void> | undefined;
+}
+
 /** ApiConfig is the resolved, frozen configuration shared by every route. */
 export interface ApiConfig {
   readonly store: Store;
@@ -66,6 +84,8 @@ export interface ApiConfig {
   readonly onLeave: (() => void) | undefined;
   /** Catalog, health, agent-service and event routes; absent = those paths are 404. */
   readonly services: ServiceDiscovery | undefined;
+  /** A replicated server's log; absent = a lone server. */
+  readonly consensus: ConsensusPort | undefined;
   /** The agent's cluster membership; absent = a lone bootstrapped server. */
   readonly cluster: ClusterPort | undefined;
   /**

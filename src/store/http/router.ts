@@ -3,8 +3,9 @@
  * `Allow`) and unknown paths (Go's `404 page not found`), and hands the request to its route.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ApiConfig, RequestContext } from './context.js';
-import { methodAllowed } from './context.js';
+import type { ApiConfig, ConsensusPort, RequestContext } from './context.js';
+import { methodAllowed, sendText } from './context.js';
+import { errorMessage } from '../../errors.js';
 import {
   agentPaths,
   forceLeavePrefix,
@@ -64,11 +65,45 @@ export function routeRequest(
   if (!query) return plain(res, 400, `invalid query string ${JSON.stringify(rawQuery)}`);
   const pretty = config.pretty || query.has('pretty');
   const ctx: RequestContext = { req, res, path, query, pretty, config, park, parked };
+  const waiting = config.consensus && readGate(ctx, config.consensus);
+  if (waiting) {
+    return waiting.then(
+      () => dispatch(ctx, rawQuery, q >= 0),
+      (err: unknown) => sendText(ctx, 500, errorMessage(err)),
+    );
+  }
+  return dispatch(ctx, rawQuery, q >= 0);
+}
+
+/**
+ * readGate holds a read of the replicated state until its consistency mode may be served (see
+ * {@link ConsensusPort.readable}); undefined = serve it now. Writes need no gate: the log refuses
+ * them itself when etcd is away.
+ */
+function readGate(ctx: RequestContext, consensus: ConsensusPort): Promise<void> | undefined {
+  const { req, path, query } = ctx;
+  if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
+  if (path.startsWith('/v1/agent/') || path.startsWith('/v1/status/')) return undefined;
+  const consistency = query.has('stale')
+    ? 'stale'
+    : query.has('consistent')
+      ? 'consistent'
+      : 'leader';
+  const controller = new AbortController();
+  const waiting = consensus.readable(consistency, controller.signal);
+  if (waiting === undefined) return undefined;
+  const unpark = ctx.park(controller);
+  return waiting.finally(unpark);
+}
+
+/** dispatch hands a request to its route (`hasQuery`: the URL had a `?`). */
+function dispatch(ctx: RequestContext, rawQuery: string, hasQuery: boolean): Promise<void> | void {
+  const { res, path, config } = ctx;
 
   if (path.startsWith('/v1/kv/')) {
     return methodAllowed(ctx, kvMethods) ? handleKv(ctx) : undefined;
   }
-  if (path === '/v1/kv') return redirect(res, `/v1/kv/${q < 0 ? '' : `?${rawQuery}`}`);
+  if (path === '/v1/kv') return redirect(res, `/v1/kv/${hasQuery ? `?${rawQuery}` : ''}`);
   if (path === '/v1/txn') return methodAllowed(ctx, putOnly) ? handleTxn(ctx) : undefined;
   if (path.startsWith('/v1/session/')) {
     const rest = path.slice('/v1/session/'.length);

@@ -210,7 +210,12 @@ async function writeSession(ctx: RequestContext, op: string, arg: string): Promi
     }
     case 'renew': {
       if (arg === '') return sendText(ctx, 400, 'Missing session');
-      const session = store.sessionRenew(arg);
+      let session;
+      try {
+        session = await store.sessionRenew(arg);
+      } catch (err) {
+        return sendStoreError(ctx, err);
+      }
       if (!session) return sendText(ctx, 404, `Session id '${arg}' not found`);
       return sendJson(ctx, [sessionJson(session)]);
     }

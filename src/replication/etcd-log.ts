@@ -1,0 +1,545 @@
+/**
+ * The store's replicated log kept in an etcd cluster ({@link ReplicatedLog}). etcd's Raft orders and
+ * replicates; everything above it is ours. Keys under the prefix (default `/confd/<dc>/`):
+ *
+ * - `log`: the command log. Every entry is one put of this key, so the key's history *is* the log
+ *   and an entry's etcd revision is its Consul index on every server. Each server tails the whole
+ *   prefix with one watch and applies entries in revision order (only increasing revisions: etcd
+ *   3.4.23 can repeat events, etcd#15275).
+ * - `leader`: the leader's key, created only if absent and attached to its lease. The leader alone
+ *   runs the duties that must happen once; its entries are fenced by a compare on this key's
+ *   create revision, and it stops acting one margin before its lease could have run out.
+ * - `servers/<name>`: each server, attached to its lease (`/v1/status/peers`).
+ *
+ * Writes: group commit (what queues while one put is in flight goes into the next entry), one put
+ * in flight per server, each entry carrying this server's writer id and a sequence number so that
+ * a retried put that had committed after all is applied once (see StateMachine.writers).
+ */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfdError, ErrorCode, errorMessage, isConfdError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Command } from '../store/commands.js';
+import type { AppendOptions, LogSink, ReplicatedLog } from '../store/durable-log.js';
+import type { ApplyOutcome } from '../store/state-machine.js';
+import { decodeEntry, EntryEncoder } from './entry-codec.js';
+import type { EtcdCalls, WatchEvent } from './etcd-calls.js';
+
+/** Consul's RPCHoldTimeout: how long a request waits for a leader before `No cluster leader`. */
+const HOLD_TIME_MS = 7000;
+/** An entry stops taking commands past this size (etcd refuses requests over 1.5 MiB). */
+const ENTRY_SOFT_LIMIT = 256 * 1024;
+const RETRY_MS = 250;
+const MAX_BACKOFF_MS = 2000;
+
+/** ServerInfo describes one server of the group (the value of its `servers/<name>` key). */
+export interface ServerInfo {
+  readonly name: string;
+  readonly id: string;
+  /** Its server RPC address, `host:port` (what /v1/status/leader and peers answer). */
+  readonly address: string;
+}
+
+/** LogStatus is what the HTTP API reports about the group. */
+export interface LogStatus {
+  readonly leader: ServerInfo | undefined;
+  readonly servers: readonly ServerInfo[];
+  /** ms since the last answer from etcd. */
+  readonly lastContactMs: number;
+  readonly leading: boolean;
+}
+
+/** EtcdLogOptions configure an {@link EtcdLog}. */
+export interface EtcdLogOptions {
+  readonly calls: EtcdCalls;
+  /** The key prefix of this datacenter's log, ending in `/`. */
+  readonly prefix: string;
+  readonly self: ServerInfo;
+  readonly logger: Logger;
+  /** The leader lease's TTL in seconds. Default 5 (etcd raises anything under 2). */
+  readonly leaseTtlSeconds?: number;
+  /** How long a write or a read waits for etcd before `No cluster leader`. Default 7 s (Consul). */
+  readonly holdTimeMs?: number;
+  readonly now?: () => number;
+}
+
+interface AppendItem {
+  readonly commands: readonly Command[];
+  readonly fenced: boolean;
+  resolve(outcomes: ApplyOutcome[]): void;
+  reject(err: unknown): void;
+}
+
+interface Barrier {
+  readonly revision: number;
+  resolve(): void;
+}
+
+function noLeader(cause?: unknown): ConfdError {
+  return new ConfdError(ErrorCode.STORE_NO_LEADER, 'No cluster leader', { cause });
+}
+
+function parseServer(value: Buffer): ServerInfo | undefined {
+  try {
+    const v = JSON.parse(value.toString()) as Partial<ServerInfo>;
+    if (typeof v.name === 'string' && typeof v.address === 'string') {
+      return { name: v.name, id: typeof v.id === 'string' ? v.id : '', address: v.address };
+    }
+  } catch {
+    // not ours: ignored
+  }
+  return undefined;
+}
+
+/** EtcdLog is one server's view of, and writer to, the shared log. */
+export class EtcdLog implements ReplicatedLog {
+  readonly #o: EtcdLogOptions;
+  readonly #now: () => number;
+  readonly #ttlMs: number;
+  readonly #holdMs: number;
+  readonly #keys: { log: string; leader: string; servers: string; self: string };
+  readonly #writer = randomBytes(8).toString('hex');
+  readonly #stop = new AbortController();
+  #sink: LogSink | undefined;
+
+  /** Highest revision under the prefix seen by the tail, and highest log-entry revision. */
+  #cursor = 0;
+  #logCursor = 0;
+  #leader: ServerInfo | undefined;
+  #leaderInfoRev = 0;
+  readonly #servers = new Map<string, ServerInfo>();
+  #serversInfoRev = 0;
+  #lastContact = 0;
+
+  #lease: string | undefined;
+  /** When the last keepalive that etcd answered was sent: the lease runs at least ttl from then. */
+  #leaseFrom = 0;
+  /** The create revision of our leader key, while we hold it. */
+  #leaderRev: number | undefined;
+  /** Wakes the lease loop early (to campaign when the leader key went away). */
+  #nudge: AbortController | undefined;
+
+  #seq = 0;
+  readonly #queue: AppendItem[] = [];
+  #pumping = false;
+  readonly #inFlight = new Map<number, { items: AppendItem[] }>();
+  #barriers: Barrier[] = [];
+  /** Serialises applying entries with {@link quiet}. */
+  #mutex: Promise<void> = Promise.resolve();
+  #loops: Promise<void>[] = [];
+  #closing: Promise<void> | undefined;
+
+  constructor(options: EtcdLogOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    this.#ttlMs = Math.max(2, options.leaseTtlSeconds ?? 5) * 1000;
+    this.#holdMs = options.holdTimeMs ?? HOLD_TIME_MS;
+    const p = options.prefix;
+    this.#keys = {
+      log: `${p}log`,
+      leader: `${p}leader`,
+      servers: `${p}servers/`,
+      self: `${p}servers/${options.self.name}`,
+    };
+  }
+
+  // --- start ---------------------------------------------------------------------------------
+
+  async start(sink: LogSink): Promise<void> {
+    this.#sink = sink;
+    this.#cursor = this.#logCursor = sink.appliedIndex;
+    this.#loops = [this.#tailLoop(), this.#leaseLoop()];
+    // Caught up = applied up to the log's head as it was when we started; with etcd away, the
+    // server starts anyway and serves ?stale reads from its snapshot (as a Consul server does).
+    try {
+      await this.barrier(AbortSignal.timeout(this.#holdMs));
+    } catch (err) {
+      if (this.#stop.signal.aborted) throw err;
+      this.#o.logger.warn(
+        `not caught up with the log in etcd yet (${errorMessage(err)}); retrying`,
+      );
+    }
+  }
+
+  // --- status ----------------------------------------------------------------------------------
+
+  get leading(): boolean {
+    // Stop acting a margin before the lease could have expired in etcd (clocks drift, etcd may
+    // have answered late): another server can only take over once it has.
+    const margin = Math.min(1000, this.#ttlMs / 4);
+    return this.#leaderRev !== undefined && this.#now() < this.#leaseFrom + this.#ttlMs - margin;
+  }
+
+  status(): LogStatus {
+    return {
+      leader: this.#leader,
+      servers: [...this.#servers.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
+      lastContactMs: this.#lastContact === 0 ? -1 : this.#now() - this.#lastContact,
+      leading: this.leading,
+    };
+  }
+
+  /** inContact: a leader is known and etcd answered within the lease TTL (default reads). */
+  get inContact(): boolean {
+    return this.#leader !== undefined && this.#now() - this.#lastContact <= this.#ttlMs;
+  }
+
+  /** waitForContact resolves once {@link inContact}; rejects `No cluster leader` after the hold. */
+  async waitForContact(signal?: AbortSignal): Promise<void> {
+    const deadline = this.#now() + this.#holdMs;
+    while (!this.inContact) {
+      if (this.#now() >= deadline || this.#stop.signal.aborted) throw noLeader();
+      await sleep(50, undefined, { signal }).catch(() => {
+        throw noLeader();
+      });
+    }
+  }
+
+  #contact(): void {
+    this.#lastContact = this.#now();
+  }
+
+  // --- reads -------------------------------------------------------------------------------------
+
+  async barrier(signal?: AbortSignal): Promise<void> {
+    const hold = AbortSignal.timeout(this.#holdMs);
+    const both = signal ? AbortSignal.any([signal, hold, this.#stop.signal]) : hold;
+    let head: number;
+    for (;;) {
+      try {
+        const { kvs } = await this.#o.calls.range(this.#keys.log, false, both, true);
+        head = kvs[0]?.modRevision ?? 0;
+        this.#contact();
+        break;
+      } catch (err) {
+        if (both.aborted) throw noLeader(err);
+        await sleep(RETRY_MS, undefined, { signal: both }).catch(() => undefined);
+      }
+    }
+    if (this.#logCursor >= head) return;
+    await new Promise<void>((resolve, reject) => {
+      const barrier = { revision: head, resolve };
+      this.#barriers.push(barrier);
+      both.addEventListener(
+        'abort',
+        () => {
+          this.#barriers = this.#barriers.filter((b) => b !== barrier);
+          reject(noLeader());
+        },
+        { once: true },
+      );
+    });
+  }
+
+  quiet(fn: () => Promise<void>): Promise<void> {
+    const run = this.#mutex.then(fn);
+    this.#mutex = run.catch(() => undefined);
+    return run;
+  }
+
+  // --- the tail --------------------------------------------------------------------------------
+
+  async #tailLoop(): Promise<void> {
+    const signal = this.#stop.signal;
+    let backoff = RETRY_MS;
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        await this.#refreshInfo(signal);
+        for await (const message of this.#o.calls.watch(this.#o.prefix, this.#cursor + 1, signal)) {
+          this.#contact();
+          if (failures > 0) this.#o.logger.info('watching the log in etcd again');
+          failures = 0;
+          backoff = RETRY_MS;
+          if (message.kind === 'events') {
+            if (message.events.length > 0) await this.quiet(() => this.#deliver(message.events));
+          } else if (message.kind === 'compacted') {
+            throw new ConfdError(
+              ErrorCode.STORE_CORRUPT,
+              `the log in etcd was compacted to revision ${message.compactRevision}, past this ` +
+                `server's revision ${this.#cursor}`,
+            );
+          } else if (message.kind === 'canceled') {
+            throw new ConfdError(ErrorCode.BACKEND_RESPONSE, `watch canceled: ${message.reason}`);
+          }
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        // Log the first failure and then every 20th, so an outage is not one line per retry.
+        if (failures++ % 20 === 0) {
+          this.#o.logger.warn(`tailing the log failed: ${errorMessage(err)}`);
+        }
+        await sleep(backoff, undefined, { signal }).catch(() => undefined);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  /** #refreshInfo reads the leader and server keys (the watch resumes after them). */
+  async #refreshInfo(signal: AbortSignal): Promise<void> {
+    const calls = this.#o.calls;
+    const leader = await calls.range(this.#keys.leader, false, signal);
+    const kv = leader.kvs[0];
+    this.#setLeader(kv === undefined ? undefined : parseServer(kv.value), kv?.createRevision);
+    this.#leaderInfoRev = leader.revision;
+    const servers = await calls.range(this.#keys.servers, true, signal);
+    this.#servers.clear();
+    for (const s of servers.kvs) {
+      const info = parseServer(s.value);
+      if (info) this.#servers.set(info.name, info);
+    }
+    this.#serversInfoRev = servers.revision;
+    this.#contact();
+  }
+
+  /** #deliver applies one watch response's events, in revision order, at most once each. */
+  async #deliver(events: readonly WatchEvent[]): Promise<void> {
+    const sink = this.#sink!;
+    let applied = false;
+    // A revision's events all come in one response (etcd's atomic guarantee), and one revision may
+    // change several keys (a lease revoke deletes leader and server keys at once).
+    const seen = this.#cursor;
+    for (const event of events) {
+      const rev = event.kv.modRevision;
+      if (rev <= seen) continue;
+      this.#cursor = Math.max(this.#cursor, rev);
+      const key = event.kv.key;
+      if (key === this.#keys.log) {
+        if (event.type === 'PUT') this.#applyEntry(sink, rev, event.kv.value);
+        this.#logCursor = rev;
+        applied = true;
+      } else if (key === this.#keys.leader) {
+        if (rev <= this.#leaderInfoRev) continue;
+        const info = event.type === 'PUT' ? parseServer(event.kv.value) : undefined;
+        this.#setLeader(info, event.kv.createRevision);
+      } else if (key.startsWith(this.#keys.servers)) {
+        if (rev <= this.#serversInfoRev) continue;
+        const name = key.slice(this.#keys.servers.length);
+        const info = event.type === 'PUT' ? parseServer(event.kv.value) : undefined;
+        if (info) this.#servers.set(name, info);
+        else this.#servers.delete(name);
+      }
+    }
+    if (!applied) return;
+    const done = this.#barriers.filter((b) => b.revision <= this.#logCursor);
+    if (done.length > 0) {
+      this.#barriers = this.#barriers.filter((b) => b.revision > this.#logCursor);
+      for (const b of done) b.resolve();
+    }
+    await sink.afterEntries();
+  }
+
+  #applyEntry(sink: LogSink, rev: number, value: Buffer): void {
+    let entry;
+    try {
+      entry = decodeEntry(value);
+    } catch (err) {
+      // Every server skips the same bytes the same way, so the states still agree.
+      this.#o.logger.error(`skipping log entry at revision ${rev}: ${errorMessage(err)}`);
+      return;
+    }
+    const outcomes = sink.applyEntry(rev, entry.id, entry.commands);
+    if (entry.id.writer !== this.#writer || outcomes === undefined) return;
+    const waiting = this.#inFlight.get(entry.id.seq);
+    if (waiting === undefined) return;
+    this.#inFlight.delete(entry.id.seq);
+    let at = 0;
+    for (const item of waiting.items) {
+      item.resolve(outcomes.slice(at, at + item.commands.length));
+      at += item.commands.length;
+    }
+  }
+
+  #setLeader(info: ServerInfo | undefined, createRevision: number | undefined): void {
+    const before = this.#leader?.name;
+    this.#leader = info;
+    if (info?.name !== this.#o.self.name || createRevision !== this.#leaderRev) {
+      this.#dropLeadership('another server holds the leader key');
+    }
+    if (info !== undefined && info.name !== before) {
+      this.#o.logger.info(`New leader elected: payload=${info.name}`);
+    }
+    // No leader: campaign now rather than at the next keepalive.
+    if (info === undefined) this.#nudge?.abort();
+  }
+
+  // --- the lease, the server key, the election ---------------------------------------------
+
+  async #leaseLoop(): Promise<void> {
+    const signal = this.#stop.signal;
+    const calls = this.#o.calls;
+    const ttlSeconds = this.#ttlMs / 1000;
+    while (!signal.aborted) {
+      try {
+        if (this.#lease === undefined) {
+          const sentAt = this.#now();
+          this.#lease = await calls.leaseGrant(ttlSeconds, signal);
+          this.#leaseFrom = sentAt;
+          await calls.put(this.#keys.self, JSON.stringify(this.#o.self), this.#lease, signal);
+          this.#contact();
+        }
+        if (this.#leader === undefined) await this.#campaign(signal);
+        this.#nudge = new AbortController();
+        const wake = AbortSignal.any([signal, this.#nudge.signal]);
+        await sleep(this.#ttlMs / 3, undefined, { signal: wake }).catch(() => undefined);
+        if (signal.aborted) return;
+        const sentAt = this.#now();
+        const ttl = await calls.leaseKeepAlive(this.#lease, signal);
+        this.#contact();
+        if (ttl > 0) {
+          this.#leaseFrom = sentAt;
+        } else {
+          // The lease ran out in etcd: its keys (leader, server) are gone; start over.
+          this.#lease = undefined;
+          this.#dropLeadership('its lease expired');
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        if (this.#now() - this.#leaseFrom > this.#ttlMs) {
+          this.#lease = undefined;
+          this.#dropLeadership(`etcd unreachable (${errorMessage(err)})`);
+        }
+        await sleep(RETRY_MS, undefined, { signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  #dropLeadership(why: string): void {
+    if (this.#leaderRev === undefined) return;
+    this.#leaderRev = undefined;
+    this.#o.logger.warn(`cluster leadership lost: ${why}`);
+  }
+
+  async #campaign(signal: AbortSignal): Promise<void> {
+    if (this.#lease === undefined) return;
+    const rev = await this.#o.calls.guardedPut(
+      {
+        guardKey: this.#keys.leader,
+        createRevision: 0,
+        key: this.#keys.leader,
+        value: JSON.stringify(this.#o.self),
+        lease: this.#lease,
+      },
+      signal,
+    );
+    this.#contact();
+    if (rev === undefined) return;
+    this.#leaderRev = rev;
+    this.#o.logger.info('cluster leadership acquired');
+  }
+
+  // --- appends -------------------------------------------------------------------------------
+
+  append(commands: readonly Command[], options: AppendOptions): Promise<ApplyOutcome[]> {
+    if (this.#closing) {
+      return Promise.reject(new ConfdError(ErrorCode.STORE_CLOSED, 'store is closed'));
+    }
+    if (options.fenced && !this.leading) {
+      return Promise.reject(
+        new ConfdError(ErrorCode.STORE_LEADERSHIP_LOST, 'not the cluster leader'),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ commands, fenced: options.fenced, resolve, reject });
+      if (!this.#pumping) void this.#pump();
+    });
+  }
+
+  /** #pump sends the queue as entries, one put at a time. */
+  async #pump(): Promise<void> {
+    this.#pumping = true;
+    try {
+      while (this.#queue.length > 0) {
+        const fenced = this.#queue[0].fenced;
+        const seq = ++this.#seq;
+        const encoder = new EntryEncoder({ writer: this.#writer, seq });
+        const items: AppendItem[] = [];
+        while (
+          this.#queue.length > 0 &&
+          this.#queue[0].fenced === fenced &&
+          (items.length === 0 || encoder.length < ENTRY_SOFT_LIMIT)
+        ) {
+          const item = this.#queue.shift()!;
+          for (const command of item.commands) encoder.add(command);
+          items.push(item);
+        }
+        await this.#send(seq, encoder.bytes(), fenced, items);
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** #send puts one entry, retrying the same bytes (so at most one copy applies) until the hold. */
+  async #send(seq: number, bytes: Buffer, fenced: boolean, items: AppendItem[]): Promise<void> {
+    const fail = (err: unknown) => {
+      this.#inFlight.delete(seq);
+      for (const item of items) item.reject(err);
+    };
+    this.#inFlight.set(seq, { items });
+    const deadline = this.#now() + this.#holdMs;
+    const signal = this.#stop.signal;
+    for (;;) {
+      try {
+        if (fenced) {
+          const leaderRev = this.#leaderRev;
+          const rev =
+            leaderRev === undefined || !this.leading
+              ? undefined
+              : await this.#o.calls.guardedPut(
+                  {
+                    guardKey: this.#keys.leader,
+                    createRevision: leaderRev,
+                    key: this.#keys.log,
+                    value: bytes,
+                  },
+                  signal,
+                );
+          if (rev === undefined) {
+            fail(new ConfdError(ErrorCode.STORE_LEADERSHIP_LOST, 'not the cluster leader'));
+            return;
+          }
+        } else {
+          await this.#o.calls.put(this.#keys.log, bytes, undefined, signal);
+        }
+        this.#contact();
+        return;
+      } catch (err) {
+        if (signal.aborted) return fail(new ConfdError(ErrorCode.STORE_CLOSED, 'store is closed'));
+        if (isConfdError(err, ErrorCode.BACKEND_RESPONSE) && /too large/i.test(errorMessage(err))) {
+          return fail(
+            new ConfdError(
+              ErrorCode.STORE_TXN_TOO_LARGE,
+              `etcd refused the entry: ${errorMessage(err)}`,
+            ),
+          );
+        }
+        if (this.#now() >= deadline) return fail(noLeader(err));
+        await sleep(RETRY_MS, undefined, { signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  // --- close -----------------------------------------------------------------------------------
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#stop.abort();
+    await Promise.allSettled(this.#loops);
+    // Revoking the lease drops our leader and server keys now: the others need not wait a TTL.
+    if (this.#lease !== undefined) {
+      await this.#o.calls
+        .leaseRevoke(this.#lease, AbortSignal.timeout(1000))
+        .catch(() => undefined);
+    }
+    const closed = new ConfdError(ErrorCode.STORE_CLOSED, 'store is closed');
+    for (const { items } of this.#inFlight.values()) for (const item of items) item.reject(closed);
+    this.#inFlight.clear();
+    for (const item of this.#queue.splice(0)) item.reject(closed);
+    await this.#o.calls.close();
+  }
+}

@@ -1,0 +1,286 @@
+/**
+ * Replicated servers: three `confd agent -server` processes sharing one command log in a real
+ * three-member etcd cluster, all on loopback (this file's block is 127.0.31.0/24). What a user
+ * sees: a write on any server is read on every other (also by blocking queries), every server
+ * names the same leader, kill -9 of the leader during writes loses no acknowledged write, and
+ * with etcd's quorum gone writes fail with Consul's `No cluster leader` while `?stale` reads
+ * still answer.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fetch } from 'undici';
+import { startClusterAgent, type ClusterAgent } from '../helpers/cluster.js';
+import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
+import { needs, tools } from '../helpers/system-tools.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const skip = needs(tools.etcd);
+
+interface Group {
+  readonly etcd: EtcdCluster;
+  readonly servers: ClusterAgent[];
+  restart(i: number): Promise<ClusterAgent>;
+}
+
+/** startGroup starts etcd and three servers s0..s2 on 127.0.31.(10+i) with a 2 s leader lease. */
+async function startGroup(t: TestContext): Promise<Group> {
+  const etcd = await startEtcdCluster(t);
+  const dir = await tempDir(t, 'confd-repl-');
+  const config = join(dir, 'lease.json');
+  await writeFile(config, JSON.stringify({ etcd_lease_ttl: '2s' }));
+  const specOf = (i: number, dataDir?: string) => ({
+    name: `s${i}`,
+    ip: `127.0.31.${10 + i}`,
+    server: true,
+    ...(dataDir ? { dataDir } : {}),
+    extra: ['-etcd-endpoints', etcd.endpoints, '-config-file', config],
+  });
+  const servers = await Promise.all([0, 1, 2].map((i) => startClusterAgent(t, specOf(i))));
+  return {
+    etcd,
+    servers,
+    async restart(i) {
+      servers[i] = await startClusterAgent(t, specOf(i, servers[i].dataDir));
+      return servers[i];
+    },
+  };
+}
+
+function put(agent: { url: string }, key: string, value: string) {
+  return fetch(`${agent.url}/v1/kv/${key}`, { method: 'PUT', body: value });
+}
+
+async function getJson(url: string): Promise<{ status: number; body: unknown; index: number }> {
+  const res = await fetch(url);
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // a text answer
+  }
+  return { status: res.status, body, index: Number(res.headers.get('x-consul-index')) };
+}
+
+async function leaderOf(agent: { url: string }): Promise<string> {
+  return (await getJson(`${agent.url}/v1/status/leader`)).body as string;
+}
+
+test(
+  'three servers share one log: writes read everywhere, one leader, blocking queries wake',
+  { skip },
+  async (t) => {
+    const { servers } = await startGroup(t);
+    const [s0, s1, s2] = servers;
+
+    // One leader, the same on every server, and all three listed as peers.
+    const leader = await waitFor(
+      async () => {
+        const seen = await Promise.all(servers.map(leaderOf));
+        return seen[0] !== '' && seen.every((l) => l === seen[0]) ? seen[0] : undefined;
+      },
+      { timeoutMs: 15_000, what: 'one leader named by every server' },
+    );
+    const peers = (await getJson(`${s1.url}/v1/status/peers`)).body as string[];
+    assert.deepEqual([...peers].sort(), servers.map((s) => `${s.ip}:8300`).sort());
+    assert.ok(peers.includes(leader));
+
+    // A blocking query parked on s2 wakes on a write sent to s0.
+    const first = await getJson(`${s2.url}/v1/kv/app/color`);
+    assert.equal(first.status, 404);
+    const parked = getJson(`${s2.url}/v1/kv/app/color?index=${first.index}&wait=20s`);
+    assert.equal((await put(s0, 'app/color', 'blue')).status, 200);
+    const woken = await parked;
+    assert.equal(woken.status, 200);
+    const [entry] = woken.body as { Value: string; ModifyIndex: number }[];
+    assert.equal(Buffer.from(entry.Value, 'base64').toString(), 'blue');
+
+    // ?consistent on every server sees it, with the same index everywhere.
+    const reads = await Promise.all(
+      servers.map((s) => getJson(`${s.url}/v1/kv/app/color?consistent`)),
+    );
+    for (const r of reads) {
+      assert.equal(r.status, 200);
+      assert.equal((r.body as { ModifyIndex: number }[])[0].ModifyIndex, entry.ModifyIndex);
+    }
+
+    // A CAS is decided once, in log order: of two CAS writes with the same index, one wins.
+    const cas = entry.ModifyIndex;
+    const answers = await Promise.all(
+      [s1, s2].map(async (s, i) => {
+        const res = await fetch(`${s.url}/v1/kv/app/color?cas=${cas}`, {
+          method: 'PUT',
+          body: `v${i}`,
+        });
+        return (await res.text()).trim();
+      }),
+    );
+    assert.deepEqual([...answers].sort(), ['false', 'true']);
+
+    // The member table is shared: every server lists all three as alive servers.
+    for (const s of servers) {
+      const list = (await getJson(`${s.url}/v1/agent/members`)).body as {
+        Name: string;
+        Status: number;
+      }[];
+      assert.deepEqual(
+        list.map((m) => [m.Name, m.Status]),
+        [
+          ['s0', 1],
+          ['s1', 1],
+          ['s2', 1],
+        ],
+      );
+    }
+  },
+);
+
+test(
+  'kill -9 of the leader during writes: no acknowledged write is lost, a new leader takes over, the server catches up',
+  { skip },
+  async (t) => {
+    const group = await startGroup(t);
+    const { servers } = group;
+    const leaderAddr = await waitFor(async () => (await leaderOf(servers[0])) || undefined, {
+      timeoutMs: 15_000,
+      what: 'a leader',
+    });
+    const victim = servers.findIndex((s) => `${s.ip}:8300` === leaderAddr);
+    assert.ok(victim >= 0);
+
+    // Three writers, each on its own server, write distinct keys until told to stop; a write that
+    // fails (its server died) moves on to the next server. Only 200 answers count as acknowledged.
+    const acked = new Set<string>();
+    let stop = false;
+    const writer = async (w: number) => {
+      let target = w;
+      for (let n = 0; !stop; n++) {
+        const key = `load/w${w}/${n}`;
+        for (;;) {
+          const s = group.servers[target % 3];
+          const ok = await put(s, key, String(n))
+            .then((r) => r.status === 200)
+            .catch(() => false);
+          if (ok) {
+            acked.add(key);
+            break;
+          }
+          target++;
+          if (stop) return;
+        }
+      }
+    };
+    const writers = [0, 1, 2].map(writer);
+    await waitFor(() => acked.size >= 150, { timeoutMs: 20_000, what: '150 writes' });
+    servers[victim].kill();
+    await servers[victim].exited;
+    const survivors = servers.filter((_, i) => i !== victim);
+
+    // A new leader, named by both survivors, within the lease time (plus etcd's election).
+    await waitFor(
+      async () => {
+        const seen = await Promise.all(survivors.map(leaderOf));
+        return seen[0] !== '' && seen[0] !== leaderAddr && seen.every((l) => l === seen[0]);
+      },
+      { timeoutMs: 15_000, what: 'a new leader on both survivors' },
+    );
+    const before = acked.size;
+    await waitFor(() => acked.size >= before + 150, {
+      timeoutMs: 20_000,
+      what: 'writes after the kill',
+    });
+
+    // The killed server comes back on its data dir and catches up.
+    await group.restart(victim);
+    await waitFor(() => acked.size >= before + 300, {
+      timeoutMs: 20_000,
+      what: 'writes after the restart',
+    });
+    stop = true;
+    await Promise.all(writers);
+
+    const listings = await Promise.all(
+      group.servers.map(async (s) => {
+        const r = await getJson(`${s.url}/v1/kv/load/?recurse&consistent`);
+        assert.equal(r.status, 200);
+        return r.body as { Key: string; Value: string; ModifyIndex: number }[];
+      }),
+    );
+    const keys = new Set(listings[0].map((e) => e.Key));
+    const lost = [...acked].filter((k) => !keys.has(k));
+    assert.deepEqual(lost, [], `${lost.length} of ${acked.size} acknowledged writes lost`);
+    // The same state on every server, to the index.
+    assert.deepEqual(listings[1], listings[0]);
+    assert.deepEqual(listings[2], listings[0]);
+  },
+);
+
+test(
+  'etcd quorum lost: writes fail with No cluster leader, ?stale reads answer, everything resumes',
+  { skip },
+  async (t) => {
+    const { etcd, servers } = await startGroup(t);
+    const [s0, s1] = servers;
+    assert.equal((await put(s0, 'q/before', 'x')).status, 200);
+    await waitFor(async () => (await getJson(`${s1.url}/v1/kv/q/before?stale`)).status === 200, {
+      what: 'the write on s1',
+    });
+
+    // One member of three down: writes continue.
+    await etcd.members[2].kill();
+    assert.equal((await put(s0, 'q/one-down', 'x')).status, 200);
+
+    // Two of three down: no quorum.
+    await etcd.members[1].kill();
+    const refused = await put(s1, 'q/no-quorum', 'x');
+    assert.equal(refused.status, 500);
+    assert.equal((await refused.text()).trim(), 'No cluster leader');
+    const stale = await getJson(`${s1.url}/v1/kv/q/before?stale`);
+    assert.equal(stale.status, 200);
+
+    // Back: the writes go through again, and nothing acknowledged was lost.
+    await Promise.all([etcd.members[1].restart(), etcd.members[2].restart()]);
+    await waitFor(async () => (await put(s1, 'q/after', 'x')).status === 200, {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      what: 'a write after etcd recovered',
+    });
+    for (const s of servers) {
+      const r = await getJson(`${s.url}/v1/kv/q/?keys&consistent`);
+      assert.equal(r.status, 200);
+      const keys = r.body as string[];
+      for (const k of ['q/before', 'q/one-down', 'q/after'])
+        assert.ok(keys.includes(k), `${k} on ${s.name}`);
+    }
+  },
+);
+
+test(
+  'a log entry put twice (a retried append that had committed) is applied once',
+  { skip },
+  async (t) => {
+    const { etcd, servers } = await startGroup(t);
+    const [s0, s1] = servers;
+    assert.equal((await put(s0, 'dup/k', 'one')).status, 200);
+    const first = await getJson(`${s1.url}/v1/kv/dup/k?consistent`);
+    const index = (first.body as { ModifyIndex: number }[])[0].ModifyIndex;
+    assert.equal((await put(s0, 'dup/k', 'two')).status, 200);
+
+    // Put the very bytes of the first entry again, as a put retried after a timeout would: applied
+    // a second time it would set dup/k back to "one".
+    const logKey = Buffer.from('/confd/dc1/log').toString('base64');
+    const range = (await etcd.post('/v3/kv/range', { key: logKey, revision: String(index) })) as {
+      kvs: { value: string }[];
+    };
+    await etcd.post('/v3/kv/put', { key: logKey, value: range.kvs[0].value });
+    assert.equal((await put(s0, 'dup/marker', 'm')).status, 200);
+    for (const s of servers) {
+      const r = await getJson(`${s.url}/v1/kv/dup/k?consistent`);
+      const [entry] = r.body as { Value: string }[];
+      assert.equal(Buffer.from(entry.Value, 'base64').toString(), 'two', s.name);
+    }
+  },
+);
