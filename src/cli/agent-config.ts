@@ -669,7 +669,7 @@ export function resolveAgentConfig(
         datacenter,
         server,
         dev,
-        leaseTtlMs: (text) => queryTime('etcd_lease_ttl', text, 5000),
+        duration: queryTime,
       },
       (message) => configError(message),
     ),

@@ -18,6 +18,8 @@ export interface ReplicationLayer {
   username?: string;
   password?: string;
   leaseTtl?: string;
+  snapshotInterval?: string;
+  snapshotThreshold?: number;
 }
 
 /** replicationFlags are the `confd agent` flags of this module. */
@@ -52,6 +54,9 @@ const FILE_KEYS: Readonly<Record<string, keyof ReplicationLayer>> = {
   etcd_username: 'username',
   etcd_password: 'password',
   etcd_lease_ttl: 'leaseTtl',
+  // Consul's own keys for when Raft snapshots; here: snapshots into etcd, then compaction.
+  raft_snapshot_interval: 'snapshotInterval',
+  raft_snapshot_threshold: 'snapshotThreshold',
 };
 
 /**
@@ -73,6 +78,11 @@ export function readReplicationKey(
     layer.endpoints = [...(layer.endpoints ?? []), ...value];
     return true;
   }
+  if (field === 'snapshotThreshold') {
+    if (!Number.isSafeInteger(value) || (value as number) < 1) return fail('a positive integer');
+    layer.snapshotThreshold = value as number;
+    return true;
+  }
   if (typeof value !== 'string') return fail('a string');
   layer[field] = value;
   return true;
@@ -89,7 +99,8 @@ export function resolveReplication(
     datacenter: string;
     server: boolean;
     dev: boolean;
-    leaseTtlMs: (t?: string) => number;
+    /** Parses a duration key (undefined text: the default given). */
+    duration: (key: string, text: string | undefined, fallbackMs: number) => number;
   },
   invalid: (message: string) => Error,
 ): ReplicationSettings | undefined {
@@ -108,7 +119,7 @@ export function resolveReplication(
   if ((username === undefined) !== (password === undefined)) {
     throw invalid('etcd_username and etcd_password: give both or neither');
   }
-  const ttlMs = context.leaseTtlMs(layer?.leaseTtl);
+  const ttlMs = context.duration('etcd_lease_ttl', layer?.leaseTtl, 5000);
   if (ttlMs < 2000) throw invalid('etcd_lease_ttl: must be at least 2s (etcd raises it to that)');
   return {
     endpoints: [...new Set(endpoints)],
@@ -119,5 +130,7 @@ export function resolveReplication(
     username,
     password,
     leaseTtlSeconds: Math.round(ttlMs / 1000),
+    snapshotIntervalMs: context.duration('raft_snapshot_interval', layer?.snapshotInterval, 30_000),
+    snapshotThreshold: layer?.snapshotThreshold ?? 16_384,
   };
 }

@@ -120,9 +120,22 @@ export class EtcdCalls {
     return { revision: revisionOf(answer), kvs: (answer.kvs ?? []).map(keyValue) };
   }
 
-  /** deleteKey deletes one key. */
-  async deleteKey(key: string, signal?: AbortSignal): Promise<void> {
-    await this.#gateway.call('/v3/kv/deleterange', { key: b64(key) }, signal);
+  /** deleteKeys deletes one key, or with `prefix` every key under it. */
+  async deleteKeys(key: string, prefix: boolean, signal?: AbortSignal): Promise<void> {
+    const body = { key: b64(key), ...(prefix ? { range_end: etcdPrefixEnd(key) } : {}) };
+    await this.#gateway.call('/v3/kv/deleterange', body, signal);
+  }
+
+  /**
+   * compact drops the history below revision (etcd keeps each key's value as of it). A revision
+   * already compacted is not an error here.
+   */
+  async compact(revision: number, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.#gateway.call('/v3/kv/compaction', { revision: String(revision) }, signal);
+    } catch (err) {
+      if (!/required revision has been compacted/.test(errorMessage(err))) throw err;
+    }
   }
 
   /** leaseGrant grants a lease of ttlSeconds and returns its ID (a decimal string). */

@@ -24,6 +24,7 @@ import type { AppendOptions, LogSink, ReplicatedLog } from '../store/durable-log
 import type { ApplyOutcome } from '../store/state-machine.js';
 import { decodeEntry, EntryEncoder } from './entry-codec.js';
 import type { EtcdCalls, WatchEvent } from './etcd-calls.js';
+import { downloadSnapshot, readManifest, snapshotBase, uploadSnapshot } from './etcd-snapshots.js';
 
 /** Consul's RPCHoldTimeout: how long a request waits for a leader before `No cluster leader`. */
 const HOLD_TIME_MS = 7000;
@@ -38,6 +39,8 @@ export interface ServerInfo {
   readonly id: string;
   /** Its server RPC address, `host:port` (what /v1/status/leader and peers answer). */
   readonly address: string;
+  /** The log revision it has applied, as it last published it (the leader compacts below it). */
+  readonly applied?: number;
 }
 
 /** LogStatus is what the HTTP API reports about the group. */
@@ -60,6 +63,10 @@ export interface EtcdLogOptions {
   readonly leaseTtlSeconds?: number;
   /** How long a write or a read waits for etcd before `No cluster leader`. Default 7 s (Consul). */
   readonly holdTimeMs?: number;
+  /** How often the leader checks whether a snapshot is due (Consul's raft_snapshot_interval). */
+  readonly snapshotIntervalMs?: number;
+  /** Log entries after which the leader snapshots and compacts (raft_snapshot_threshold). */
+  readonly snapshotThreshold?: number;
   readonly now?: () => number;
 }
 
@@ -83,7 +90,13 @@ function parseServer(value: Buffer): ServerInfo | undefined {
   try {
     const v = JSON.parse(value.toString()) as Partial<ServerInfo>;
     if (typeof v.name === 'string' && typeof v.address === 'string') {
-      return { name: v.name, id: typeof v.id === 'string' ? v.id : '', address: v.address };
+      const applied = Number.isSafeInteger(v.applied) ? v.applied : undefined;
+      return {
+        name: v.name,
+        id: typeof v.id === 'string' ? v.id : '',
+        address: v.address,
+        ...(applied === undefined ? {} : { applied }),
+      };
     }
   } catch {
     // not ours: ignored
@@ -110,6 +123,10 @@ export class EtcdLog implements ReplicatedLog {
   readonly #servers = new Map<string, ServerInfo>();
   #serversInfoRev = 0;
   #lastContact = 0;
+  /** Log entries seen since the newest snapshot in etcd (the leader's snapshot trigger). */
+  #entriesSinceSnapshot = 0;
+  /** The revision this server last published as applied. */
+  #published = 0;
 
   #lease: string | undefined;
   /** When the last keepalive that etcd answered was sent: the lease runs at least ttl from then. */
@@ -148,7 +165,7 @@ export class EtcdLog implements ReplicatedLog {
   async start(sink: LogSink): Promise<void> {
     this.#sink = sink;
     this.#cursor = this.#logCursor = sink.appliedIndex;
-    this.#loops = [this.#tailLoop(), this.#leaseLoop()];
+    this.#loops = [this.#tailLoop(), this.#leaseLoop(), this.#maintenanceLoop()];
     // Caught up = applied up to the log's head as it was when we started; with etcd away, the
     // server starts anyway and serves ?stale reads from its snapshot (as a Consul server does).
     try {
@@ -254,11 +271,9 @@ export class EtcdLog implements ReplicatedLog {
           if (message.kind === 'events') {
             if (message.events.length > 0) await this.quiet(() => this.#deliver(message.events));
           } else if (message.kind === 'compacted') {
-            throw new ConfdError(
-              ErrorCode.STORE_CORRUPT,
-              `the log in etcd was compacted to revision ${message.compactRevision}, past this ` +
-                `server's revision ${this.#cursor}`,
-            );
+            // Our position is gone from etcd's history: start again from the newest snapshot.
+            await this.#install(message.compactRevision, signal);
+            break;
           } else if (message.kind === 'canceled') {
             throw new ConfdError(ErrorCode.BACKEND_RESPONSE, `watch canceled: ${message.reason}`);
           }
@@ -307,6 +322,7 @@ export class EtcdLog implements ReplicatedLog {
       if (key === this.#keys.log) {
         if (event.type === 'PUT') this.#applyEntry(sink, rev, event.kv.value);
         this.#logCursor = rev;
+        this.#entriesSinceSnapshot++;
         applied = true;
       } else if (key === this.#keys.leader) {
         if (rev <= this.#leaderInfoRev) continue;
@@ -321,12 +337,16 @@ export class EtcdLog implements ReplicatedLog {
       }
     }
     if (!applied) return;
-    const done = this.#barriers.filter((b) => b.revision <= this.#logCursor);
-    if (done.length > 0) {
-      this.#barriers = this.#barriers.filter((b) => b.revision > this.#logCursor);
-      for (const b of done) b.resolve();
-    }
+    this.#releaseBarriers();
     await sink.afterEntries();
+  }
+
+  /** #releaseBarriers resolves the barriers the applied log has reached. */
+  #releaseBarriers(): void {
+    const done = this.#barriers.filter((b) => b.revision <= this.#logCursor);
+    if (done.length === 0) return;
+    this.#barriers = this.#barriers.filter((b) => b.revision > this.#logCursor);
+    for (const b of done) b.resolve();
   }
 
   #applyEntry(sink: LogSink, rev: number, value: Buffer): void {
@@ -379,6 +399,12 @@ export class EtcdLog implements ReplicatedLog {
           this.#contact();
         }
         if (this.#leader === undefined) await this.#campaign(signal);
+        if (this.#logCursor !== this.#published) {
+          const applied = this.#logCursor;
+          const info = JSON.stringify({ ...this.#o.self, applied });
+          await calls.put(this.#keys.self, info, this.#lease, signal);
+          this.#published = applied;
+        }
         this.#nudge = new AbortController();
         const wake = AbortSignal.any([signal, this.#nudge.signal]);
         await sleep(this.#ttlMs / 3, undefined, { signal: wake }).catch(() => undefined);
@@ -426,6 +452,73 @@ export class EtcdLog implements ReplicatedLog {
     if (rev === undefined) return;
     this.#leaderRev = rev;
     this.#o.logger.info('cluster leadership acquired');
+  }
+
+  // --- snapshots and compaction -------------------------------------------------------------
+
+  /**
+   * #maintenanceLoop: while leading, snapshot the state into etcd once enough entries arrived,
+   * then compact etcd below both that snapshot and every live server's applied revision.
+   */
+  async #maintenanceLoop(): Promise<void> {
+    const signal = this.#stop.signal;
+    const interval = this.#o.snapshotIntervalMs ?? 30_000;
+    const threshold = this.#o.snapshotThreshold ?? 16_384;
+    while (!signal.aborted) {
+      await sleep(interval, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted || !this.leading || this.#entriesSinceSnapshot < threshold) continue;
+      try {
+        await this.#snapshotAndCompact(signal);
+      } catch (err) {
+        if (!signal.aborted) this.#o.logger.warn(`snapshot to etcd failed: ${errorMessage(err)}`);
+      }
+    }
+  }
+
+  async #snapshotAndCompact(signal: AbortSignal): Promise<void> {
+    const sink = this.#sink!;
+    let revision = 0;
+    let bytes: Buffer | undefined;
+    await this.quiet(async () => {
+      revision = this.#logCursor;
+      bytes = await sink.exportSnapshot();
+    });
+    const base = snapshotBase(this.#o.prefix);
+    await uploadSnapshot(this.#o.calls, base, revision, bytes!, signal);
+    this.#entriesSinceSnapshot = 0;
+    // Every live server has published how far it got; one that is down installs the snapshot.
+    let target = revision;
+    for (const server of this.#servers.values()) {
+      target = Math.min(target, server.applied ?? 0);
+    }
+    if (target > 0) await this.#o.calls.compact(target, signal);
+    this.#o.logger.info(
+      `snapshot of revision ${revision} (${bytes!.length} bytes) saved to etcd; compacted to ${target}`,
+    );
+  }
+
+  /** #install replaces the state with the newest snapshot in etcd, which must reach compacted. */
+  async #install(compacted: number, signal: AbortSignal): Promise<void> {
+    const calls = this.#o.calls;
+    const base = snapshotBase(this.#o.prefix);
+    const manifest = await readManifest(calls, base, signal);
+    if (manifest === undefined || manifest.revision + 1 < compacted) {
+      throw new ConfdError(
+        ErrorCode.STORE_CORRUPT,
+        `the log in etcd was compacted to revision ${compacted}, past this server's revision ` +
+          `${this.#cursor}, and no snapshot in etcd reaches it`,
+      );
+    }
+    const bytes = await downloadSnapshot(calls, base, manifest, signal);
+    await this.quiet(async () => {
+      await this.#sink!.installSnapshot(bytes);
+      this.#cursor = Math.max(this.#cursor, manifest.revision);
+      this.#logCursor = manifest.revision;
+      this.#releaseBarriers();
+    });
+    this.#o.logger.info(
+      `installed the snapshot of revision ${manifest.revision} from etcd (${bytes.length} bytes)`,
+    );
   }
 
   // --- appends -------------------------------------------------------------------------------

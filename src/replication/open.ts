@@ -19,6 +19,10 @@ export interface ReplicationSettings {
   readonly password: string | undefined;
   /** The leader lease's TTL in seconds (`etcd_lease_ttl`). */
   readonly leaseTtlSeconds: number;
+  /** How often the leader checks for a due snapshot (`raft_snapshot_interval`). */
+  readonly snapshotIntervalMs: number;
+  /** Log entries between snapshots into etcd (`raft_snapshot_threshold`). */
+  readonly snapshotThreshold: number;
 }
 
 /** openEtcdLog connects (lazily: nothing is sent until the store starts the log). */
@@ -44,5 +48,7 @@ export async function openEtcdLog(
     self: server,
     logger,
     leaseTtlSeconds: settings.leaseTtlSeconds,
+    snapshotIntervalMs: settings.snapshotIntervalMs,
+    snapshotThreshold: settings.snapshotThreshold,
   });
 }

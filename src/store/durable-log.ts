@@ -45,6 +45,14 @@ export interface LogSink {
   applyEntry(index: number, id: EntryId, commands: readonly Command[]): ApplyOutcome[] | undefined;
   /** Runs between delivered batches while no entry is applied: takes a local snapshot when due. */
   afterEntries(): Promise<void>;
+  /** exportSnapshot serialises the state (which holds still until it settles). */
+  exportSnapshot(): Promise<Buffer>;
+  /**
+   * installSnapshot replaces the whole state with an exported one (a server whose position in the
+   * log was compacted away); STORE_CORRUPT when the bytes do not check out. Every blocking query
+   * wakes.
+   */
+  installSnapshot(bytes: Buffer): Promise<void>;
 }
 
 /** AppendOptions tune one {@link ReplicatedLog.append}. */

@@ -109,7 +109,7 @@ interface Replication {
 }
 
 class EngineStore implements StoreEngine, LogSink {
-  readonly #state: StateMachine;
+  #state: StateMachine;
   readonly #log: DurableLog | undefined;
   readonly #waiters = new WaiterRegistry();
   readonly #catalogWaiters = new CatalogWaiters();
@@ -432,6 +432,31 @@ class EngineStore implements StoreEngine, LogSink {
     const local = this.#replication?.local;
     if (local === undefined || this.#entriesSinceSnapshot < this.#snapshotEvery) return;
     await this.#saveReplica(local);
+  }
+
+  exportSnapshot(): Promise<Buffer> {
+    return this.#local().exportState(this.#state);
+  }
+
+  async installSnapshot(bytes: Buffer): Promise<void> {
+    const state = await this.#local().importState(bytes);
+    this.#state = state;
+    this.#entriesSinceSnapshot = 0;
+    // Sessions start a fresh TTL and tombstones a fresh reap clock, as after a restart.
+    const now = this.#now();
+    for (const session of state.sessions.values()) this.#timers.renew(session, now);
+    if (state.tombstoneCount > 0) this.#timers.tombstonesMade(state.lastIndex, now);
+    this.#waiters.wakeEverything();
+    this.#catalogWaiters.wakeEverything();
+    this.#memberWaiters.wake();
+  }
+
+  #local(): ReplicaSnapshot {
+    const local = this.#replication?.local;
+    if (local === undefined) {
+      throw new ConfdError(ErrorCode.STORE_IO, 'a replicated server needs a data directory');
+    }
+    return local;
   }
 
   async #saveReplica(local: ReplicaSnapshot): Promise<void> {

@@ -150,6 +150,15 @@ export class WaiterRegistry {
     }
   }
 
+  /** wakeEverything resolves every parked waiter (the whole state was replaced). */
+  wakeEverything(): void {
+    for (const set of [...this.#keys.values(), ...this.#prefixes.values()]) this.#wakeAll(set);
+    this.#keys.clear();
+    this.#prefixes.clear();
+    this.#wakeAll(this.#kvTable);
+    this.#wakeAll(this.#sessionsTable);
+  }
+
   /** closeAll rejects every parked waiter with STORE_CLOSED. */
   closeAll(): void {
     const all = [

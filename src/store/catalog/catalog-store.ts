@@ -100,6 +100,15 @@ export class CatalogWaiters {
     });
   }
 
+  /** wakeEverything resolves every parked waiter (the whole state was replaced). */
+  wakeEverything(): void {
+    const all = new Set<Waiter>();
+    for (const bucket of this.#buckets.values()) for (const w of bucket) all.add(w);
+    this.#buckets.clear();
+    this.#size = 0;
+    for (const w of all) w.resolve();
+  }
+
   /** closeAll rejects every parked waiter with ABORTED (the store is closing). */
   closeAll(): void {
     const all = new Set<Waiter>();
