@@ -369,7 +369,7 @@ async function start(
     onLeave: () => deps.onLeave?.(),
     services: discovery.services,
     cluster: clusterPort(membership),
-    consensus: replicatedLog && consensusPort(replicatedLog),
+    consensus: replicatedLog && consensusPort(replicatedLog, config.nodeName),
     forward,
   });
   teardown.add('HTTP API', () => api.close());

@@ -13,6 +13,7 @@ import type { CommandIo } from './io.js';
 export interface AgentClient {
   get(path: string): Promise<unknown>;
   put(path: string, body?: unknown): Promise<void>;
+  delete(path: string): Promise<void>;
   /** close releases the client's connections; idempotent. */
   close(): Promise<void>;
 }
@@ -23,7 +24,11 @@ export interface AgentClient {
  */
 export async function openAgentClient(flags: ParsedFlags, io: CommandIo): Promise<AgentClient> {
   const transport = createConsulTransport(await resolveHttpOptions(flags, io.env));
-  const send = async (method: 'GET' | 'PUT', path: string, body?: unknown): Promise<string> => {
+  const send = async (
+    method: 'GET' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<string> => {
     const res = await transport.send(
       method,
       path,
@@ -52,6 +57,9 @@ export async function openAgentClient(flags: ParsedFlags, io: CommandIo): Promis
     },
     async put(path, body) {
       await send('PUT', path, body);
+    },
+    async delete(path) {
+      await send('DELETE', path);
     },
     close: () => transport.close(),
   };

@@ -14,6 +14,7 @@ const subcommands: Record<string, () => Promise<CommandModule>> = {
   services: () => import('./services-cmd.js'),
   members: () => import('./members-cmd.js'),
   keygen: () => import('./keygen-cmd.js'),
+  operator: () => import('./operator-cmd.js'),
   join: async () => ({ run: (await import('./cluster-cmds.js')).join }),
   leave: async () => ({ run: (await import('./cluster-cmds.js')).leave }),
   'force-leave': async () => ({ run: (await import('./cluster-cmds.js')).forceLeave }),

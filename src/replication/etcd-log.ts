@@ -196,6 +196,25 @@ export class EtcdLog implements ReplicatedLog {
     };
   }
 
+  /** The highest log revision applied here. */
+  get appliedRevision(): number {
+    return this.#logCursor;
+  }
+
+  /**
+   * removeServer deletes a server's key (`DELETE /v1/operator/raft/peer`); a server that still
+   * runs puts it back at its next keepalive, as a peer Serf still knows comes back in Consul.
+   */
+  async removeServer(name: string): Promise<void> {
+    await this.#o.calls.deleteKeys(
+      `${this.#keys.servers}${name}`,
+      false,
+      AbortSignal.timeout(this.#holdMs),
+    );
+    this.#servers.delete(name);
+    if (name === this.#o.self.name) this.#published = -1;
+  }
+
   /** inContact: a leader is known and etcd answered within the lease TTL (default reads). */
   get inContact(): boolean {
     return this.#leader !== undefined && this.#now() - this.#lastContact <= this.#ttlMs;

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fetch } from 'undici';
-import { startClusterAgent, type ClusterAgent } from '../helpers/cluster.js';
+import { confd, startClusterAgent, type ClusterAgent } from '../helpers/cluster.js';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
 import { needs, tools } from '../helpers/system-tools.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -123,6 +123,35 @@ test(
       }),
     );
     assert.deepEqual([...answers].sort(), ['false', 'true']);
+
+    // The operator view: one leader among three voters, in the API and in the CLI's columns.
+    const raft = (await getJson(`${s0.url}/v1/operator/raft/configuration`)).body as {
+      Servers: { Node: string; Address: string; Leader: boolean; Voter: boolean }[];
+    };
+    assert.deepEqual(
+      raft.Servers.map((s) => s.Node),
+      ['s0', 's1', 's2'],
+    );
+    assert.deepEqual(
+      raft.Servers.filter((s) => s.Leader).map((s) => s.Address),
+      [leader],
+    );
+    const peersCli = await confd(['operator', 'raft', 'list-peers', '-http-addr', s1.httpAddr]);
+    assert.equal(peersCli.code, 0, peersCli.stderr);
+    const lines = peersCli.stdout.trimEnd().split('\n');
+    assert.match(
+      lines[0],
+      /^Node +ID +Address +State +Voter +RaftProtocol +Commit Index +Trails Leader By$/,
+    );
+    assert.equal(lines.length, 4);
+    assert.equal(lines.filter((l) => / leader +true +3 +\d+ +-$/.test(l)).length, 1);
+    assert.equal(lines.filter((l) => / follower +true +3 +\d+ +\d+ commits?$/.test(l)).length, 2);
+    const health = await getJson(`${s2.url}/v1/operator/autopilot/health`);
+    assert.equal(health.status, 200);
+    assert.equal(
+      (health.body as { Healthy: boolean; FailureTolerance: number }).FailureTolerance,
+      1,
+    );
 
     // The member table is shared: every server lists all three as alive servers.
     for (const s of servers) {

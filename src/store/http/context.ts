@@ -45,12 +45,28 @@ export interface ConsensusPort {
   leader(): string;
   /** `/v1/status/peers`: every server's address. */
   peers(): string[];
+  /** The servers of `/v1/operator/raft/configuration`, in a stable order. */
+  servers(): RaftServer[];
+  /** The log position reported as the configuration's `Index`. */
+  index(): number;
+  /** `DELETE /v1/operator/raft/peer`: forgets a server; false when none matches. */
+  removePeer(match: { id?: string; address?: string }): Promise<boolean>;
   /**
    * readable resolves once a read of this mode may be served (`stale` at once, the default while
    * in contact with etcd and a leader, `consistent` after a linearizable barrier); rejects
    * STORE_NO_LEADER (`No cluster leader`) after the hold time. Returns undefined when it may now.
    */
   readable(consistency: Consistency, signal: AbortSignal): Promise<void> | undefined;
+}
+
+/** RaftServer is one server as `/v1/operator/raft/configuration` lists it. */
+export interface RaftServer {
+  readonly id: string;
+  readonly node: string;
+  readonly address: string;
+  readonly leader: boolean;
+  /** The log position this server has applied (as it last reported it). */
+  readonly lastIndex: number;
 }
 
 /** ApiConfig is the resolved, frozen configuration shared by every route. */

@@ -19,6 +19,7 @@ import { handleKv, kvMethods } from './kv-routes.js';
 import { parseQuery } from './query.js';
 import { handleSession, sessionRoutes } from './session-routes.js';
 import { handleTxn } from './txn-route.js';
+import { handleOperator, operatorRoutes } from './operator-routes.js';
 import { routeServiceDiscovery } from './service-routes.js';
 
 const getOnly = ['GET'] as const;
@@ -118,6 +119,10 @@ function dispatch(ctx: RequestContext, rawQuery: string, hasQuery: boolean): Pro
     }
   }
   if (agentPaths.has(path)) return methodAllowed(ctx, getOnly) ? handleAgent(ctx) : undefined;
+  const operatorMethod = Object.hasOwn(operatorRoutes, path) ? operatorRoutes[path] : undefined;
+  if (operatorMethod !== undefined) {
+    return methodAllowed(ctx, [operatorMethod]) ? handleOperator(ctx) : undefined;
+  }
   if (path === '/v1/agent/leave' && (config.onLeave || config.cluster)) {
     return methodAllowed(ctx, putOnly) ? handleLeave(ctx) : undefined;
   }

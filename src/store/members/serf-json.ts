@@ -21,6 +21,12 @@ export interface SerfMember {
 }
 
 const STATUS_NUMBER: Record<MemberStatus, number> = { alive: 1, leaving: 2, left: 3, failed: 4 };
+const STATUS_NAMES = ['none', 'alive', 'leaving', 'left', 'failed'];
+
+/** statusName is Serf's name of a member status number (`none` for an unknown one). */
+export function statusName(status: number): string {
+  return STATUS_NAMES[status] ?? 'none';
+}
 
 /** serfMember renders a member as Consul's JSON (memberlist protocol 1-5, Serf delegate 2-5). */
 export function serfMember(
