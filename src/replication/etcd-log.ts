@@ -483,37 +483,53 @@ export class EtcdLog implements ReplicatedLog {
     const signal = this.#stop.signal;
     const interval = this.#o.snapshotIntervalMs ?? 30_000;
     const threshold = this.#o.snapshotThreshold ?? 16_384;
+    /** The newest snapshot's revision, once this server leads (undefined: not known yet). */
+    let snapshotRev: number | undefined;
+    let compacted = 0;
     while (!signal.aborted) {
       await sleep(interval, undefined, { signal }).catch(() => undefined);
-      if (signal.aborted || !this.leading || this.#entriesSinceSnapshot < threshold) continue;
+      if (signal.aborted) return;
+      if (!this.leading) {
+        snapshotRev = undefined;
+        continue;
+      }
       try {
-        await this.#snapshotAndCompact(signal);
+        // A new leader cannot know how many entries the old one counted since its snapshot: it
+        // takes one unless the newest snapshot is already at the head of the log.
+        if (snapshotRev === undefined) {
+          const manifest = await readManifest(this.#o.calls, snapshotBase(this.#o.prefix), signal);
+          snapshotRev = manifest?.revision ?? 0;
+          if (snapshotRev !== this.#logCursor) this.#entriesSinceSnapshot = threshold;
+        }
+        if (this.#entriesSinceSnapshot >= threshold) snapshotRev = await this.#snapshot(signal);
+        // Below the snapshot and every live server's published position; a server that is down
+        // (its key gone with its lease) installs the snapshot when it comes back.
+        let target = snapshotRev;
+        for (const server of this.#servers.values()) target = Math.min(target, server.applied ?? 0);
+        if (target > compacted) {
+          await this.#o.calls.compact(target, signal);
+          compacted = target;
+          this.#o.logger.debug(`compacted the log in etcd to revision ${target}`);
+        }
       } catch (err) {
-        if (!signal.aborted) this.#o.logger.warn(`snapshot to etcd failed: ${errorMessage(err)}`);
+        if (!signal.aborted) this.#o.logger.warn(`log maintenance failed: ${errorMessage(err)}`);
       }
     }
   }
 
-  async #snapshotAndCompact(signal: AbortSignal): Promise<void> {
+  /** #snapshot saves the state into etcd and returns the revision it covers. */
+  async #snapshot(signal: AbortSignal): Promise<number> {
     const sink = this.#sink!;
     let revision = 0;
-    let bytes: Buffer | undefined;
+    let bytes: Buffer = Buffer.alloc(0);
     await this.quiet(async () => {
       revision = this.#logCursor;
       bytes = await sink.exportSnapshot();
     });
-    const base = snapshotBase(this.#o.prefix);
-    await uploadSnapshot(this.#o.calls, base, revision, bytes!, signal);
+    await uploadSnapshot(this.#o.calls, snapshotBase(this.#o.prefix), revision, bytes, signal);
     this.#entriesSinceSnapshot = 0;
-    // Every live server has published how far it got; one that is down installs the snapshot.
-    let target = revision;
-    for (const server of this.#servers.values()) {
-      target = Math.min(target, server.applied ?? 0);
-    }
-    if (target > 0) await this.#o.calls.compact(target, signal);
-    this.#o.logger.info(
-      `snapshot of revision ${revision} (${bytes!.length} bytes) saved to etcd; compacted to ${target}`,
-    );
+    this.#o.logger.info(`snapshot of revision ${revision} (${bytes.length} bytes) saved to etcd`);
+    return revision;
   }
 
   /** #install replaces the state with the newest snapshot in etcd, which must reach compacted. */

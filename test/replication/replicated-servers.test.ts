@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fetch } from 'undici';
 import { confd, startClusterAgent, type ClusterAgent } from '../helpers/cluster.js';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
+import { isLinearizable, type Op } from '../helpers/linearizability.js';
 import { needs, tools } from '../helpers/system-tools.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -365,7 +366,10 @@ test(
         return !res.ok && /compacted/.test(await res.text());
       },
       { timeoutMs: 20_000, intervalMs: 100, what: 'compaction past s2' },
-    );
+    ).catch((err: unknown) => {
+      const logs = servers.map((s) => `${s.name}:\n${s.output()}`).join('\n');
+      throw new Error(`${String(err)}\n${logs}`);
+    });
 
     await group.restart(2);
     const fresh = await group.restart(3);
@@ -376,5 +380,143 @@ test(
     assert.deepEqual(await listing(group.servers[2]), want);
     assert.deepEqual(await listing(fresh), want);
     assert.match(group.servers[2].output(), /installed the snapshot of revision \d+ from etcd/);
+  },
+);
+
+test(
+  'a client agent forwards to any replicated server, also after the one it joined dies',
+  { skip },
+  async (t) => {
+    const { servers } = await startGroup(t);
+    const client = await startClusterAgent(t, {
+      name: 'c0',
+      ip: '127.0.31.20',
+      extra: ['-retry-join', servers[0].ip, '-retry-interval', '200ms'],
+    });
+    await waitFor(async () => (await put(client, 'via/client', 'one')).status === 200, {
+      timeoutMs: 15_000,
+      what: 'a write through the client',
+    });
+    // The client's node reaches the shared catalog; every server lists it.
+    for (const s of servers) {
+      await waitFor(
+        async () => {
+          const nodes = (await getJson(`${s.url}/v1/catalog/nodes`)).body as { Node: string }[];
+          return nodes.some((n) => n.Node === 'c0');
+        },
+        { timeoutMs: 15_000, what: `c0 in ${s.name}'s catalog` },
+      );
+    }
+    servers[0].kill();
+    await servers[0].exited;
+    await waitFor(async () => (await put(client, 'via/client', 'two')).status === 200, {
+      timeoutMs: 15_000,
+      intervalMs: 100,
+      what: 'a write through the client after its server died',
+    });
+    const r = await getJson(`${servers[1].url}/v1/kv/via/client?consistent`);
+    const [entry] = r.body as { Value: string }[];
+    assert.equal(Buffer.from(entry.Value, 'base64').toString(), 'two');
+  },
+);
+
+test(
+  'CAS increments and consistent reads on every server stay linearizable while servers and etcd members die',
+  { skip },
+  async (t) => {
+    const group = await startGroup(t);
+    const { etcd } = group;
+    const keys = ['lin/a', 'lin/b', 'lin/c'];
+    const histories = new Map<string, Op[]>(keys.map((k) => [k, []]));
+    const now = () => performance.now();
+    /** A request refused before it reached the server certainly did not happen. */
+    const refused = (err: unknown) =>
+      /ECONNREFUSED/.test(String((err as { cause?: { code?: string } }).cause?.code ?? err));
+    let stop = false;
+    const client = async (c: number) => {
+      for (let i = c; !stop; i++) {
+        const key = keys[i % keys.length];
+        const server = () => group.servers[(i + c) % 3];
+        const history = histories.get(key)!;
+        let value: number;
+        let index: number;
+        const readCall = now();
+        try {
+          const res = await fetch(`${server().url}/v1/kv/${key}?consistent`, {
+            signal: AbortSignal.timeout(10_000),
+          });
+          if (res.status === 404) {
+            await res.text();
+            [value, index] = [0, 0];
+          } else if (res.status === 200) {
+            const [e] = (await res.json()) as { Value: string; ModifyIndex: number }[];
+            [value, index] = [Number(Buffer.from(e.Value, 'base64').toString()), e.ModifyIndex];
+          } else {
+            await res.text();
+            continue;
+          }
+        } catch {
+          continue; // a failed read tells nothing
+        }
+        history.push({ kind: 'read', call: readCall, ret: now(), value });
+        const casCall = now();
+        try {
+          const res = await fetch(`${server().url}/v1/kv/${key}?cas=${index}`, {
+            method: 'PUT',
+            body: String(value + 1),
+            signal: AbortSignal.timeout(10_000),
+          });
+          const text = (await res.text()).trim();
+          const ok = res.status === 200 ? text === 'true' : undefined;
+          history.push({
+            kind: 'cas',
+            call: casCall,
+            ret: ok === undefined ? Infinity : now(),
+            from: value,
+            ok,
+          });
+        } catch (err) {
+          if (!refused(err))
+            history.push({ kind: 'cas', call: casCall, ret: Infinity, from: value, ok: undefined });
+        }
+      }
+    };
+    const clients = Array.from({ length: 6 }, (_, c) => client(c));
+    const count = () => [...histories.values()].reduce((n, h) => n + h.length, 0);
+    const progress = async (more: number, what: string) => {
+      const target = count() + more;
+      await waitFor(() => count() >= target, { timeoutMs: 30_000, what });
+    };
+    await progress(200, 'operations before the faults');
+    group.servers[1].kill();
+    await group.servers[1].exited;
+    await progress(200, 'operations with a server down');
+    await group.restart(1);
+    await etcd.members[0].kill();
+    await progress(200, 'operations with an etcd member down');
+    await etcd.members[0].restart();
+    group.servers[2].kill();
+    await group.servers[2].exited;
+    await group.restart(2);
+    await progress(200, 'operations after the restarts');
+    stop = true;
+    await Promise.all(clients);
+
+    for (const key of keys) {
+      const history = histories.get(key)!;
+      assert.ok(
+        isLinearizable(history),
+        `the history of ${key} (${history.length} ops) is not linearizable`,
+      );
+      // The counter: its final value is the number of increments that took effect.
+      const acked = history.filter((o) => o.kind === 'cas' && o.ok === true).length;
+      const unknown = history.filter((o) => o.kind === 'cas' && o.ok === undefined).length;
+      const final = await getJson(`${group.servers[0].url}/v1/kv/${key}?consistent&raw`);
+      const value = final.status === 404 ? 0 : Number(final.body);
+      assert.ok(
+        value >= acked && value <= acked + unknown,
+        `${key}: ${value} after ${acked} acknowledged (+${unknown} unknown)`,
+      );
+    }
   },
 );
