@@ -214,6 +214,7 @@ async function start(
             dataDir: config.dataDir,
             nodeName: config.nodeName,
             replicatedLog,
+            warn: (message) => logger.warn(message),
           }
         : { dev: true, nodeName: config.nodeName },
     );

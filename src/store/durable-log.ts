@@ -40,7 +40,7 @@ export interface LogSink {
   readonly appliedIndex: number;
   /**
    * applyEntry applies one committed entry's commands, in order, all at `index` (the entry's
-   * revision); a duplicate entry (see {@link StateMachine.writers}) is skipped and gets undefined.
+   * revision); a duplicate entry (see `WriterTable`) is skipped and gets undefined.
    */
   applyEntry(index: number, id: EntryId, commands: readonly Command[]): ApplyOutcome[] | undefined;
   /** Runs between delivered batches while no entry is applied: takes a local snapshot when due. */

@@ -4,6 +4,7 @@
  * On restart the server loads it and resumes the log after its revision instead of from the start.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { ErrorCode, isConfdError } from '../errors.js';
 import { join } from 'node:path';
 import { lockDataDir } from './dir-lock.js';
 import { fsyncDir } from './file-log.js';
@@ -27,24 +28,32 @@ export interface ReplicaSnapshot {
 }
 
 /**
- * openReplicaSnapshot locks dir (0700), loads its snapshot into the empty state when there is one
- * (STORE_CORRUPT if it is damaged) and returns the writer.
+ * openReplicaSnapshot locks dir (0700) and loads its snapshot when there is one; a damaged one is
+ * set aside (with a warning) and the state starts empty.
  */
 export async function openReplicaSnapshot(
   dir: string,
-  state: StateMachine,
-): Promise<ReplicaSnapshot> {
+  warn: (message: string) => void,
+): Promise<{ snapshot: ReplicaSnapshot; state: StateMachine }> {
+  let state = new StateMachine();
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const unlock = await lockDataDir(dir);
+  const path = join(dir, FILE);
   try {
-    const path = join(dir, FILE);
     if (existsSync(path)) loadSnapshot(path, state);
   } catch (err) {
-    await unlock();
-    throw err;
+    // A damaged copy is only a cache: set it aside and rebuild from the log (or etcd's snapshot).
+    if (!isConfdError(err, ErrorCode.STORE_CORRUPT)) {
+      await unlock();
+      throw err;
+    }
+    const aside = `${path}.corrupt-${Date.now()}`;
+    await rename(path, aside);
+    state = new StateMachine();
+    warn(`${err.message}; set aside as ${aside}, rebuilding the state from the log in etcd`);
   }
   let closing: Promise<void> | undefined;
-  return {
+  const snapshot: ReplicaSnapshot = {
     save: async (s) => {
       await writeSnapshot(dir, FILE, s, fsyncDir);
     },
@@ -72,4 +81,5 @@ export async function openReplicaSnapshot(
     },
     close: () => (closing ??= unlock()),
   };
+  return { snapshot, state };
 }

@@ -95,7 +95,7 @@ export async function writeSnapshot(
     }
     w.str(JSON.stringify(encodeCatalog(state.catalog)));
     w.str(JSON.stringify(encodeMembers(state.members)));
-    w.str(JSON.stringify([...state.writers]));
+    w.str(JSON.stringify(state.writers.rows()));
     await flush();
     const header = Buffer.alloc(HEADER_BYTES);
     MAGIC.copy(header, 0);
@@ -339,7 +339,7 @@ export function loadSnapshot(path: string, state: StateMachine): void {
   }
 }
 
-/** restoreWriters loads the replicated log's writer positions: `[[id, seq], ...]`. */
+/** restoreWriters loads the replicated log's writer table (see WriterTable.rows). */
 function restoreWriters(state: StateMachine, text: string): void {
   let parsed: unknown;
   try {
@@ -347,16 +347,7 @@ function restoreWriters(state: StateMachine, text: string): void {
   } catch (err) {
     throw new ConfdError(ErrorCode.STORE_CORRUPT, 'bad writer section', { cause: err });
   }
-  if (!Array.isArray(parsed)) throw new ConfdError(ErrorCode.STORE_CORRUPT, 'bad writer section');
-  for (const pair of parsed as unknown[]) {
-    if (
-      !Array.isArray(pair) ||
-      typeof pair[0] !== 'string' ||
-      typeof pair[1] !== 'number' ||
-      !Number.isSafeInteger(pair[1])
-    ) {
-      throw new ConfdError(ErrorCode.STORE_CORRUPT, 'bad writer section');
-    }
-    state.writers.set(pair[0], pair[1]);
+  if (!state.writers.restore(parsed)) {
+    throw new ConfdError(ErrorCode.STORE_CORRUPT, 'bad writer section');
   }
 }

@@ -6,6 +6,7 @@
  * effects (what changed, for waking watchers and arming lock-delay) are returned to the caller.
  */
 import { ConfdError, ErrorCode } from '../errors.js';
+import { WriterTable } from './writer-table.js';
 import type { Command, KvSetCommand, SessionRecord, TxnCommand, TxnOpRecord } from './commands.js';
 import { KvTree, ZERO_FLAGS, type EntryFields, type TreeNode } from './kv-tree.js';
 import type { KvEntry, Session, TxnResult } from './types.js';
@@ -208,12 +209,8 @@ export class StateMachine {
     return { changedKeys: [], sessionsChanged: false, lockDelays: [] };
   }
 
-  /**
-   * The log position of each writer that appends to a replicated log: writer id → the sequence
-   * number of its last applied entry. An entry at or below it is a duplicate (a retried append
-   * that had committed after all) and is skipped, so every entry is applied at most once.
-   */
-  readonly writers = new Map<string, number>();
+  /** The writers of a replicated log and their applied entries (at-most-once apply). */
+  readonly writers = new WriterTable();
 
   /**
    * apply applies command at index and reports what it changed. With the local log `index` must be

@@ -87,11 +87,13 @@ export async function createStore(options: StoreOptions): Promise<StoreEngine> {
  * snapshot (when dataDir is set), then tails the log until it has caught up with its head.
  */
 async function openReplicated(options: StoreOptions, log: ReplicatedLog): Promise<EngineStore> {
-  const state = new StateMachine();
-  const local =
+  const warn = options.warn ?? (() => undefined);
+  const opened =
     options.dataDir === undefined || options.dataDir === ''
       ? undefined
-      : await openReplicaSnapshot(options.dataDir, state);
+      : await openReplicaSnapshot(options.dataDir, warn);
+  const state = opened?.state ?? new StateMachine();
+  const local = opened?.snapshot;
   const engine = new EngineStore(options, state, undefined, { log, local });
   try {
     await log.start(engine);
@@ -415,9 +417,7 @@ class EngineStore implements StoreEngine, LogSink {
   }
 
   applyEntry(index: number, id: EntryId, commands: readonly Command[]): ApplyOutcome[] | undefined {
-    const writers = this.#state.writers;
-    if ((writers.get(id.writer) ?? 0) >= id.seq) return undefined;
-    writers.set(id.writer, id.seq);
+    if (!this.#state.writers.admit(id.writer, id.seq)) return undefined;
     this.#entriesSinceSnapshot++;
     return commands.map((command, i) => {
       try {

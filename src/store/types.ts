@@ -164,6 +164,8 @@ export interface StoreOptions {
    * its order, and `dataDir` keeps only a local snapshot for restarts. Absent = the local WAL.
    */
   replicatedLog?: ReplicatedLog;
+  /** Reports a recovered problem (a damaged local snapshot set aside). Default: silent. */
+  warn?: (message: string) => void;
   /** Opens the log's segment files (tests inject I/O failures). Default fs.promises.open. */
   openLogFile?: (path: string, flags: string, mode?: number) => Promise<LogFile>;
 }

@@ -30,33 +30,37 @@ export interface EtcdCluster {
   post(path: string, body: unknown): Promise<Record<string, unknown>>;
 }
 
-/** startEtcdCluster starts n members and waits until the cluster is healthy. */
-export async function startEtcdCluster(t: TestContext, n = 3): Promise<EtcdCluster> {
-  const dir = await tempDir(t, 'confd-etcd-cluster-');
-  const specs: { name: string; url: string; peer: string }[] = [];
-  for (let i = 0; i < n; i++) {
-    specs.push({
-      name: `e${i}`,
-      url: `http://127.0.0.1:${await freePort()}`,
-      peer: `http://127.0.0.1:${await freePort()}`,
-    });
-  }
-  const initialCluster = specs.map((s) => `${s.name}=${s.peer}`).join(',');
-  const argsOf = (s: (typeof specs)[number]) => [
+/** EtcdMemberSpec names one member and its client and peer URLs. */
+export interface EtcdMemberSpec {
+  readonly name: string;
+  readonly url: string;
+  readonly peer: string;
+}
+
+/**
+ * etcdClusterMemberArgs are the flags of one member of a new cluster of `all` (data under dir),
+ * with short elections for quick failovers (shared with the benches).
+ */
+export function etcdClusterMemberArgs(
+  member: EtcdMemberSpec,
+  all: readonly EtcdMemberSpec[],
+  dir: string,
+): string[] {
+  return [
     '--name',
-    s.name,
+    member.name,
     '--data-dir',
-    `${dir}/${s.name}`,
+    `${dir}/${member.name}`,
     '--listen-client-urls',
-    s.url,
+    member.url,
     '--advertise-client-urls',
-    s.url,
+    member.url,
     '--listen-peer-urls',
-    s.peer,
+    member.peer,
     '--initial-advertise-peer-urls',
-    s.peer,
+    member.peer,
     '--initial-cluster',
-    initialCluster,
+    all.map((s) => `${s.name}=${s.peer}`).join(','),
     '--initial-cluster-state',
     'new',
     '--logger',
@@ -69,12 +73,38 @@ export async function startEtcdCluster(t: TestContext, n = 3): Promise<EtcdClust
     '--election-timeout',
     '500',
   ];
+}
+
+/** startEtcdCluster starts n members and waits until the cluster is healthy. */
+export async function startEtcdCluster(t: TestContext, n = 3): Promise<EtcdCluster> {
+  const root = await tempDir(t, 'confd-etcd-cluster-');
+  let specs: EtcdMemberSpec[] = [];
+  let dir = root;
   const servers = new Map<string, ChildServer>();
-  const start = async (s: (typeof specs)[number]) => {
+  const start = async (s: EtcdMemberSpec) => {
     const ready = /serving client traffic|ready to serve client requests/;
-    servers.set(s.name, await startChildServer(t, toolPath(tools.etcd), argsOf(s), ready, 20_000));
+    const args = etcdClusterMemberArgs(s, specs, dir);
+    servers.set(s.name, await startChildServer(t, toolPath(tools.etcd), args, ready, 20_000));
   };
-  await Promise.all(specs.map(start));
+  // A free port can be taken by a test running beside this one before etcd binds it: try again
+  // with other ports (and a fresh data dir, since a member that started may have written one).
+  for (let attempt = 0; ; attempt++) {
+    dir = `${root}/attempt-${attempt}`;
+    specs = [];
+    for (let i = 0; i < n; i++) {
+      specs.push({
+        name: `e${i}`,
+        url: `http://127.0.0.1:${await freePort()}`,
+        peer: `http://127.0.0.1:${await freePort()}`,
+      });
+    }
+    const started = await Promise.allSettled(specs.map(start));
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed === undefined) break;
+    await Promise.all([...servers.values()].map((server) => server.stop()));
+    servers.clear();
+    if (attempt >= 2) throw failed.reason;
+  }
   const healthy = (url: string) =>
     fetch(`${url}/health`)
       .then(async (r) => r.ok && ((await r.json()) as { health?: string }).health === 'true')
