@@ -653,6 +653,16 @@ export class EtcdLog implements ReplicatedLog {
         return;
       } catch (err) {
         if (signal.aborted) return fail(new ConfdError(ErrorCode.STORE_CLOSED, 'store is closed'));
+        // etcd's NOSPACE alarm: only an operator can clear it, so waiting out the hold is pointless.
+        if (/database space exceeded/i.test(errorMessage(err))) {
+          return fail(
+            new ConfdError(
+              ErrorCode.STORE_IO,
+              'etcd: database space exceeded (its NOSPACE alarm is raised): compact, defragment and disarm etcd',
+              { cause: err },
+            ),
+          );
+        }
         if (isConfdError(err, ErrorCode.BACKEND_RESPONSE) && /too large/i.test(errorMessage(err))) {
           return fail(
             new ConfdError(

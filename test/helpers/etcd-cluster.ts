@@ -76,14 +76,18 @@ export function etcdClusterMemberArgs(
 }
 
 /** startEtcdCluster starts n members and waits until the cluster is healthy. */
-export async function startEtcdCluster(t: TestContext, n = 3): Promise<EtcdCluster> {
+export async function startEtcdCluster(
+  t: TestContext,
+  n = 3,
+  extraArgs: readonly string[] = [],
+): Promise<EtcdCluster> {
   const root = await tempDir(t, 'confd-etcd-cluster-');
   let specs: EtcdMemberSpec[] = [];
   let dir = root;
   const servers = new Map<string, ChildServer>();
   const start = async (s: EtcdMemberSpec) => {
     const ready = /serving client traffic|ready to serve client requests/;
-    const args = etcdClusterMemberArgs(s, specs, dir);
+    const args = [...etcdClusterMemberArgs(s, specs, dir), ...extraArgs];
     servers.set(s.name, await startChildServer(t, toolPath(tools.etcd), args, ready, 20_000));
   };
   // A free port can be taken by a test running beside this one before etcd binds it: try again

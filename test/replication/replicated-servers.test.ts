@@ -31,8 +31,12 @@ interface Group {
  * `config` adds agent config keys. `restart(i)` starts server i again on its data dir, or a new
  * server s<i> with an empty one.
  */
-async function startGroup(t: TestContext, config: Record<string, unknown> = {}): Promise<Group> {
-  const etcd = await startEtcdCluster(t);
+async function startGroup(
+  t: TestContext,
+  config: Record<string, unknown> = {},
+  etcdArgs: readonly string[] = [],
+): Promise<Group> {
+  const etcd = await startEtcdCluster(t, 3, etcdArgs);
   const dir = await tempDir(t, 'confd-repl-');
   const configFile = join(dir, 'agent.json');
   await writeFile(configFile, JSON.stringify({ etcd_lease_ttl: '2s', ...config }));
@@ -517,6 +521,35 @@ test(
         value >= acked && value <= acked + unknown,
         `${key}: ${value} after ${acked} acknowledged (+${unknown} unknown)`,
       );
+    }
+  },
+);
+
+test(
+  'a value of the largest size replicates; etcd out of space answers a clear error and the servers keep serving',
+  { skip },
+  async (t) => {
+    // A 4 MiB quota: a few large values fill it.
+    const { servers } = await startGroup(t, {}, ['--quota-backend-bytes', String(4 * 1024 * 1024)]);
+    const [s0, s1] = servers;
+    const big = 'b'.repeat(512 * 1024);
+    assert.equal((await put(s0, 'big/0', big)).status, 200);
+    const read = await getJson(`${s1.url}/v1/kv/big/0?consistent&raw`);
+    assert.equal(read.status, 200);
+    assert.equal(String(read.body).length, big.length);
+
+    let answer: { status: number; text: string } | undefined;
+    for (let i = 1; i < 40 && answer === undefined; i++) {
+      const res = await put(s0, `big/${i}`, big);
+      const text = (await res.text()).trim();
+      if (res.status !== 200) answer = { status: res.status, text };
+    }
+    assert.ok(answer, 'etcd never ran out of space');
+    assert.equal(answer.status, 500);
+    assert.match(answer.text, /database space exceeded/);
+    // Nothing crashed: reads still answer on every server.
+    for (const s of servers) {
+      assert.equal((await getJson(`${s.url}/v1/kv/big/0?stale&keys`)).status, 200);
     }
   },
 );
