@@ -19,14 +19,8 @@ import { b64, ETCD_BIN } from './harness/etcd.js';
 import { spawnServer } from './harness/process.js';
 import { formatCount, infoFigure, percentile, ratioFigure } from './harness/report.js';
 import type { Bench, BenchContext, Figure } from './harness/types.js';
-import {
-  luaBase64,
-  luaString,
-  luaThreadIds,
-  runWrk,
-  writeLuaScript,
-  type WrkResult,
-} from './harness/wrk.js';
+import { etcdWriteScript, oursWriteScript } from './harness/write-scripts.js';
+import { luaString, runWrk, writeLuaScript, type WrkResult } from './harness/wrk.js';
 
 const VALUE = 'w'.repeat(100);
 const DURATION_S = 10;
@@ -97,26 +91,6 @@ async function rpcAddress(s: BenchAgent): Promise<string> {
   return `${self.Member.Addr}:${self.Member.Tags.port}`;
 }
 
-const oursWrite = (prefix: string): string => `${luaThreadIds}
-local n = 0
-local body = ${luaString(VALUE)}
-request = function()
-  n = n + 1
-  return wrk.format("PUT", "/v1/kv/${prefix}/" .. tid .. "/" .. n, nil, body)
-end
-`;
-
-const etcdWrite = (prefix: string): string => `${luaThreadIds}${luaBase64}
-local n = 0
-local value = ${luaString(b64(VALUE))}
-local headers = { ["Content-Type"] = "application/json" }
-request = function()
-  n = n + 1
-  local key = b64("${prefix}/" .. tid .. "/" .. n)
-  return wrk.format("POST", "/v3/kv/put", headers, '{"key":"' .. key .. '","value":"' .. value .. '"}')
-end
-`;
-
 /** spread runs one wrk per URL at once, connections split between them, and sums the rates. */
 async function spread(
   ctx: BenchContext,
@@ -167,10 +141,10 @@ const bench: Bench = {
       const etcdUrls = c === 1 ? [endpoints[0]] : endpoints;
       ctx.log(`replication: writes ${c}c, ours then etcd`);
       const ours = await spread(ctx, `ours-w${c}`, ourUrls, c, (i) =>
-        oursWrite(`bench/w${c}/${i}`),
+        oursWriteScript(`bench/w${c}/${i}`, VALUE),
       );
       const theirs = await spread(ctx, `etcd-w${c}`, etcdUrls, c, (i) =>
-        etcdWrite(`bench/e${c}/${i}`),
+        etcdWriteScript(`bench/e${c}/${i}`, VALUE),
       );
       if (ours.errors + theirs.errors > 0) {
         ctx.log(`replication: writes ${c}c errors: ours ${ours.errors}, etcd ${theirs.errors}`);

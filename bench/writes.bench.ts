@@ -5,17 +5,11 @@
  */
 import { join } from 'node:path';
 import { startBenchAgent } from './harness/agent.js';
-import { b64, startBenchEtcd } from './harness/etcd.js';
+import { startBenchEtcd } from './harness/etcd.js';
 import { failedFigure, ratioFigure } from './harness/report.js';
 import type { Bench, Figure } from './harness/types.js';
-import {
-  luaBase64,
-  luaString,
-  luaThreadIds,
-  runWrk,
-  writeLuaScript,
-  type WrkResult,
-} from './harness/wrk.js';
+import { etcdWriteScript, oursWriteScript } from './harness/write-scripts.js';
+import { runWrk, writeLuaScript, type WrkResult } from './harness/wrk.js';
 
 const VALUE = 'w'.repeat(100);
 const DURATION_S = 10;
@@ -26,28 +20,6 @@ const TARGETS: ReadonlyMap<number, number> = new Map([
   [64, 1.2],
   [1, 1.1],
 ]);
-
-/** oursScript PUTs `<prefix>/<thread>/<n>`; a fresh prefix per run, so no PUT rewrites a key. */
-const oursScript = (prefix: string): string => `${luaThreadIds}
-local n = 0
-local body = ${luaString(VALUE)}
-request = function()
-  n = n + 1
-  return wrk.format("PUT", "/v1/kv/${prefix}/" .. tid .. "/" .. n, nil, body)
-end
-`;
-
-/** etcdScript does the same through etcd's JSON gateway (base64 key and value). */
-const etcdScript = (prefix: string): string => `${luaThreadIds}${luaBase64}
-local n = 0
-local value = ${luaString(b64(VALUE))}
-local headers = { ["Content-Type"] = "application/json" }
-request = function()
-  n = n + 1
-  local key = b64("${prefix}/" .. tid .. "/" .. n)
-  return wrk.format("POST", "/v3/kv/put", headers, '{"key":"' .. key .. '","value":"' .. value .. '"}')
-end
-`;
 
 const bench: Bench = {
   name: 'writes',
@@ -62,7 +34,8 @@ const bench: Bench = {
       url: string,
       connections: number,
     ): Promise<WrkResult> => {
-      const make = side === 'ours' ? oursScript : etcdScript;
+      const script = side === 'ours' ? oursWriteScript : etcdWriteScript;
+      const make = (prefix: string) => script(prefix, VALUE);
       const tag = `bench/write-${connections}c`;
       ctx.log(`writes: ${side} ${connections}c ${durationS}s (+${warmupS}s warm-up)`);
       return runWrk({
