@@ -132,6 +132,8 @@ export class EtcdLog implements ReplicatedLog {
   readonly #servers = new Map<string, ServerInfo>();
   #serversInfoRev = 0;
   #lastContact = 0;
+  /** The tail has reached the log's head as it was at start. */
+  #caughtUp = false;
   /** Log entries seen since the newest snapshot in etcd (the leader's snapshot trigger). */
   #entriesSinceSnapshot = 0;
   /** The revision this server last published as applied. */
@@ -176,16 +178,29 @@ export class EtcdLog implements ReplicatedLog {
     this.#sink = sink;
     this.#cursor = this.#logCursor = sink.appliedIndex;
     this.#loops = [this.#tailLoop(), this.#leaseLoop(), this.#maintenanceLoop()];
-    // Caught up = applied up to the log's head as it was when we started; with etcd away, the
-    // server starts anyway and serves ?stale reads from its snapshot (as a Consul server does).
-    try {
-      await this.barrier(AbortSignal.timeout(this.#holdMs));
-    } catch (err) {
-      if (this.#stop.signal.aborted) throw err;
-      this.#o.logger.warn(
-        `not caught up with the log in etcd yet (${errorMessage(err)}); retrying`,
-      );
+    // Caught up = applied up to the log's head as it was when we started. Until then default
+    // reads wait; after the hold the server starts anyway and serves ?stale reads from its
+    // snapshot (as a Consul server does) while it keeps catching up.
+    const caughtUp = this.#catchUp();
+    const hold = sleep(this.#holdMs, false, { signal: this.#stop.signal }).catch(() => false);
+    if (!(await Promise.race([caughtUp, hold]))) {
+      if (this.#stop.signal.aborted) throw noLeader();
+      this.#o.logger.warn('not caught up with the log in etcd yet; serving ?stale reads meanwhile');
     }
+  }
+
+  /** #catchUp resolves true once the tail has applied the log's head (retrying while etcd is away). */
+  async #catchUp(): Promise<boolean> {
+    while (!this.#stop.signal.aborted) {
+      try {
+        await this.barrier(this.#stop.signal);
+        this.#caughtUp = true;
+        return true;
+      } catch {
+        // etcd away: try again (barrier waited out its hold time)
+      }
+    }
+    return false;
   }
 
   // --- status ----------------------------------------------------------------------------------
@@ -225,9 +240,14 @@ export class EtcdLog implements ReplicatedLog {
     if (name === this.#o.self.name) this.#published = -1;
   }
 
-  /** inContact: a leader is known and etcd answered within the lease TTL (default reads). */
+  /**
+   * inContact: caught up since start, a leader is known and etcd answered within the lease TTL
+   * (default reads are served then).
+   */
   get inContact(): boolean {
-    return this.#leader !== undefined && this.#now() - this.#lastContact <= this.#ttlMs;
+    return (
+      this.#caughtUp && this.#leader !== undefined && this.#now() - this.#lastContact <= this.#ttlMs
+    );
   }
 
   /** waitForContact resolves once {@link inContact}; rejects `No cluster leader` after the hold. */

@@ -60,6 +60,11 @@ export class LeaderTimers {
     if (command.type === 'session-destroy') this.#deadlines.delete(command.id);
   }
 
+  /** forgetExpired drops the lock-delays that ended by now (a server that does not lead). */
+  forgetExpired(now: number): void {
+    for (const [key, until] of this.#lockDelays) if (until <= now) this.#lockDelays.delete(key);
+  }
+
   /** due returns the commands whose time has come at now (and forgets expired lock-delays). */
   due(now: number): Command[] {
     const out: Command[] = [];
@@ -68,7 +73,7 @@ export class LeaderTimers {
       this.#deadlines.delete(id);
       out.push({ type: 'session-destroy', id });
     }
-    for (const [key, until] of this.#lockDelays) if (until <= now) this.#lockDelays.delete(key);
+    this.forgetExpired(now);
     let upTo = 0;
     while (this.#tombTimes.length > 0 && this.#tombTimes[0].at + this.#tombstoneTtlMs <= now) {
       upTo = this.#tombTimes.shift()!.index;

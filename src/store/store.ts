@@ -499,7 +499,10 @@ class EngineStore implements StoreEngine, LogSink {
       return;
     }
     // Only the leader runs the duties, fenced: they commit only while it still leads.
-    if (!replicated.leading) return;
+    if (!replicated.leading) {
+      this.#timers.forgetExpired(this.#now());
+      return;
+    }
     const due = this.#timers.due(this.#now());
     if (due.length > 0) await replicated.append(due, { fenced: true });
   }
