@@ -86,11 +86,14 @@ export class MembershipServer {
       members: () => this.members(),
       self: this.#o.self.name,
       probe: (member, signal) => this.#probe(member, signal),
+      // The detector's verdicts are leader duties: fenced on replicated servers.
       setStatus: async (member, status) => {
-        await this.#set({ ...member, status, statusTime: this.#wall() }, member.modifyIndex);
+        const record = { ...member, status, statusTime: this.#wall() };
+        await this.#set(record, member.modifyIndex, true);
       },
       remove: async (name, deregister) => {
-        await this.#o.store.memberApply({ type: 'member-remove', name, deregister });
+        const command = { type: 'member-remove', name, deregister } as const;
+        await this.#o.store.memberApply(command, { leaderDuty: true });
       },
       logger: this.#o.logger,
       clock: this.#clock,
@@ -183,7 +186,11 @@ export class MembershipServer {
     await this.#detector?.done;
   }
 
-  async #set(member: MemberRecord & { status: MemberStatus }, cas?: number): Promise<void> {
+  async #set(
+    member: MemberRecord & { status: MemberStatus },
+    cas?: number,
+    leaderDuty = false,
+  ): Promise<void> {
     const record: MemberRecord = {
       name: member.name,
       id: member.id,
@@ -197,6 +204,7 @@ export class MembershipServer {
       cas === undefined
         ? { type: 'member-set', member: record }
         : { type: 'member-set', member: record, cas },
+      { leaderDuty },
     );
   }
 

@@ -473,6 +473,11 @@ export class EtcdLog implements ReplicatedLog {
         if (this.#now() - this.#leaseFrom > this.#ttlMs) {
           this.#lease = undefined;
           this.#dropLeadership(`etcd unreachable (${errorMessage(err)})`);
+        } else if (this.#leaderRev !== undefined && !this.leading) {
+          // Past the margin `leading` already says no; say so as it happens, and let this lease
+          // run out (a new one is granted) so that the leader key goes with it.
+          this.#lease = undefined;
+          this.#dropLeadership(`lease not renewed in time (${errorMessage(err)})`);
         }
         await sleep(RETRY_MS, undefined, { signal }).catch(() => undefined);
       }

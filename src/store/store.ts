@@ -298,7 +298,8 @@ class EngineStore implements StoreEngine, LogSink {
     return this.#state.members;
   }
 
-  memberApply(command: MemberCommand): Promise<unknown> {
+  memberApply(command: MemberCommand, options?: { leaderDuty?: boolean }): Promise<unknown> {
+    let checked: Command;
     if (command.type === 'member-set') {
       const why = validateMemberRecord(command.member);
       if (why !== undefined) {
@@ -313,18 +314,25 @@ class EngineStore implements StoreEngine, LogSink {
         );
       }
       const member = memberRecordOf(command.member);
-      return this.#submit(
-        cas === undefined ? { type: 'member-set', member } : { type: 'member-set', member, cas },
-      );
+      checked =
+        cas === undefined ? { type: 'member-set', member } : { type: 'member-set', member, cas };
+    } else {
+      if (typeof command.name !== 'string' || command.name === '') {
+        return Promise.reject(
+          new ConfdError(ErrorCode.STORE_INVALID_COMMAND, 'member name: empty'),
+        );
+      }
+      checked = {
+        type: 'member-remove',
+        name: command.name,
+        deregister: command.deregister === true,
+      };
     }
-    if (typeof command.name !== 'string' || command.name === '') {
-      return Promise.reject(new ConfdError(ErrorCode.STORE_INVALID_COMMAND, 'member name: empty'));
+    const replicated = this.#replication?.log;
+    if (options?.leaderDuty === true && replicated !== undefined && !this.#closed) {
+      return replicated.append([checked], { fenced: true }).then(([outcome]) => settle(outcome));
     }
-    return this.#submit({
-      type: 'member-remove',
-      name: command.name,
-      deregister: command.deregister === true,
-    });
+    return this.#submit(checked);
   }
 
   waitForMembers(signal: AbortSignal): Promise<void> {

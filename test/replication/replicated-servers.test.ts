@@ -14,6 +14,11 @@ import { fetch } from 'undici';
 import { confd, startClusterAgent, type ClusterAgent } from '../helpers/cluster.js';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
 import { isLinearizable, type Op } from '../helpers/linearizability.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
+import { createEtcdGateway } from '../../src/backends/etcd-gateway.js';
+import { EtcdCalls } from '../../src/replication/etcd-calls.js';
+import { decodeEntry, EntryEncoder } from '../../src/replication/entry-codec.js';
+import type { Command } from '../../src/store/commands.js';
 import { needs, tools } from '../helpers/system-tools.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -551,5 +556,160 @@ test(
     for (const s of servers) {
       assert.equal((await getJson(`${s.url}/v1/kv/big/0?stale&keys`)).status, 200);
     }
+  },
+);
+
+test(
+  'a leader cut off from etcd stops leading before another starts, and its sessions expire once',
+  { skip },
+  async (t) => {
+    const etcd = await startEtcdCluster(t);
+    const dir = await tempDir(t, 'confd-repl-');
+    const configFile = join(dir, 'agent.json');
+    await writeFile(configFile, JSON.stringify({ etcd_lease_ttl: '2s' }));
+    // s0 reaches etcd only through proxies that the test can cut.
+    const proxies = await Promise.all(
+      etcd.members.map((m) => startTcpProxy(t, m.url.replace('http://', ''))),
+    );
+    const spec = (i: number, endpoints: string) => ({
+      name: `s${i}`,
+      ip: `127.0.31.${10 + i}`,
+      server: true,
+      extra: ['-etcd-endpoints', endpoints, '-config-file', configFile],
+    });
+    const s0 = await startClusterAgent(
+      t,
+      spec(0, proxies.map((p) => `http://${p.address}`).join(',')),
+    );
+    await waitFor(async () => (await leaderOf(s0)) === '127.0.31.10:8300', {
+      timeoutMs: 15_000,
+      what: 's0 leading',
+    });
+    const [s1, s2] = await Promise.all(
+      [1, 2].map((i) => startClusterAgent(t, spec(i, etcd.endpoints))),
+    );
+
+    // A session without checks, so that only its TTL can end it (after 2 x 10 s without renewal).
+    const created = await fetch(`${s0.url}/v1/session/create`, {
+      method: 'PUT',
+      body: JSON.stringify({ TTL: '10s', Checks: [] }),
+    });
+    const { ID: id } = (await created.json()) as { ID: string };
+    await waitFor(
+      async () => (await getJson(`${s1.url}/v1/session/info/${id}?consistent`)).status === 200,
+      {
+        what: 'the session on s1',
+      },
+    );
+
+    for (const p of proxies) p.cut();
+    const newLeader = await waitFor(
+      async () => {
+        const l = await leaderOf(s1);
+        return l !== '' && l !== '127.0.31.10:8300' ? l : undefined;
+      },
+      { timeoutMs: 20_000, what: 'a new leader' },
+    );
+    const successor = newLeader === '127.0.31.11:8300' ? s1 : s2;
+    // Fencing: s0 said it stopped leading before the successor said it started (one clock: one host).
+    const stamp = (out: string, what: RegExp) => {
+      const line = out.split('\n').find((l) => what.test(l));
+      return line === undefined ? Number.NaN : Date.parse(line.slice(0, 24));
+    };
+    await waitFor(() => /cluster leadership lost/.test(s0.output()), { what: 's0 giving up' });
+    const lost = stamp(s0.output(), /cluster leadership lost/);
+    const acquired = stamp(successor.output(), /cluster leadership acquired/);
+    assert.ok(lost < acquired, `s0 lost at ${lost}, ${successor.name} acquired at ${acquired}`);
+
+    // The session expires (the new leader's duty) while s0 is cut off; then s0 is back.
+    await waitFor(
+      async () => {
+        const r = await getJson(`${s1.url}/v1/session/info/${id}?consistent`);
+        return r.status === 200 && Array.isArray(r.body) && r.body.length === 0;
+      },
+      { timeoutMs: 40_000, intervalMs: 250, what: 'the session expiring' },
+    );
+    for (const p of proxies) p.restore();
+    await waitFor(
+      async () => {
+        const r = await getJson(`${s0.url}/v1/session/info/${id}?consistent`);
+        return r.status === 200 && Array.isArray(r.body) && r.body.length === 0;
+      },
+      { timeoutMs: 20_000, intervalMs: 250, what: 's0 seeing it expired' },
+    );
+    // Exactly one session-destroy for it in the whole log.
+    const destroys = await countInLog(
+      etcd.members[0].url,
+      (c) => c.type === 'session-destroy' && c.id === id,
+    );
+    assert.equal(destroys, 1);
+  },
+);
+
+/** countInLog decodes every entry of the log's history in etcd and counts matching commands. */
+async function countInLog(url: string, match: (c: Command) => boolean): Promise<number> {
+  const calls = new EtcdCalls(await createEtcdGateway({ nodes: [url] }));
+  const head = (await calls.range('/confd/dc1/log', false)).kvs[0]?.modRevision ?? 0;
+  let count = 0;
+  const stop = new AbortController();
+  try {
+    for await (const m of calls.watch('/confd/dc1/log', 1, stop.signal)) {
+      if (m.kind !== 'events') continue;
+      for (const e of m.events) {
+        if (e.type === 'PUT') count += decodeEntry(e.kv.value).commands.filter(match).length;
+        if (e.kv.modRevision >= head) stop.abort();
+      }
+      if (stop.signal.aborted) break;
+    }
+  } catch (err) {
+    if (!stop.signal.aborted) throw err;
+  } finally {
+    await calls.close();
+  }
+  return count;
+}
+
+test(
+  'a watch stream cut in the middle of a long catch-up resumes where it stopped',
+  { skip },
+  async (t) => {
+    const etcd = await startEtcdCluster(t);
+    const dir = await tempDir(t, 'confd-repl-');
+    const configFile = join(dir, 'agent.json');
+    await writeFile(configFile, JSON.stringify({ etcd_lease_ttl: '2s' }));
+    const s0 = await startClusterAgent(t, {
+      name: 's0',
+      ip: '127.0.31.10',
+      server: true,
+      extra: ['-etcd-endpoints', etcd.endpoints, '-config-file', configFile],
+    });
+    // 3,000 log entries, each setting one key, put straight into etcd as a writer would.
+    const logKey = Buffer.from('/confd/dc1/log').toString('base64');
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, w) => {
+        for (let i = w; i < 3000; i += 16) {
+          const encoder = new EntryEncoder({ writer: `bulk-${w}`, seq: Math.floor(i / 16) + 1 });
+          encoder.add({ type: 'kv-set', key: `bulk/${i}`, value: 'v', flags: 0n, mode: 'set' });
+          await etcd.post('/v3/kv/put', { key: logKey, value: encoder.bytes().toString('base64') });
+        }
+      }),
+    );
+    // A new server whose first connection to etcd is reset after 64 KiB: mid-way through the watch's
+    // catch-up (the other calls carry far less).
+    const proxy = await startTcpProxy(t, etcd.members[0].url.replace('http://', ''), {
+      resetOnceAfterBytes: 64 * 1024,
+    });
+    const s1 = await startClusterAgent(t, {
+      name: 's1',
+      ip: '127.0.31.11',
+      server: true,
+      extra: ['-etcd-endpoints', `http://${proxy.address}`, '-config-file', configFile],
+    });
+    const keys = async (s: { url: string }) =>
+      (await getJson(`${s.url}/v1/kv/bulk/?keys&consistent`)).body as string[];
+    const want = await keys(s0);
+    assert.equal(want.length, 3000);
+    assert.deepEqual(await keys(s1), want);
+    assert.equal(proxy.resets, 1, 'the catch-up was never cut');
   },
 );

@@ -11,8 +11,12 @@ import type { MemberCommand } from './types.js';
 export interface MemberStore {
   /** The current member table (read-only use). */
   membersState(): MembersState;
-  /** Appends a command to the log; resolves to its result once applied, rejects with its error. */
-  memberApply(command: MemberCommand): Promise<unknown>;
+  /**
+   * Appends a command to the log; resolves to its result once applied, rejects with its error.
+   * `leaderDuty` (the failure detector's verdicts): on replicated servers the entry is fenced, so
+   * it commits only while this server still leads.
+   */
+  memberApply(command: MemberCommand, options?: { leaderDuty?: boolean }): Promise<unknown>;
   /**
    * Resolves at the next applied change of the table, or rejects with an ABORTED ConfdError when
    * signal fires. Call it synchronously right after the read it guards.
