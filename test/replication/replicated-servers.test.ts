@@ -12,6 +12,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fetch } from 'undici';
 import { confd, startClusterAgent, type ClusterAgent } from '../helpers/cluster.js';
+import { startEtcd } from '../helpers/etcd.js';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
 import { isLinearizable, type Op } from '../helpers/linearizability.js';
 import { startTcpProxy } from '../helpers/tcp-proxy.js';
@@ -711,5 +712,43 @@ test(
     assert.equal(want.length, 3000);
     assert.deepEqual(await keys(s1), want);
     assert.equal(proxy.resets, 1, 'the catch-up was never cut');
+  },
+);
+
+test(
+  'a replicated server authenticates to etcd; with a wrong password it does not start, and says why',
+  { skip },
+  async (t) => {
+    const etcd = await startEtcd(t);
+    await etcd.post('/v3/auth/user/add', { name: 'root', password: 'rootpw' });
+    await etcd.post('/v3/auth/user/grant', { user: 'root', role: 'root' });
+    await etcd.post('/v3/auth/enable', {});
+    const auth = (password: string) => ['-etcd-username', 'root', '-etcd-password', password];
+    const good = await startClusterAgent(t, {
+      name: 's0',
+      ip: '127.0.31.10',
+      server: true,
+      extra: ['-etcd-endpoints', etcd.url, ...auth('rootpw')],
+    });
+    assert.equal((await put(good, 'auth/k', 'v')).status, 200);
+    assert.equal((await getJson(`${good.url}/v1/kv/auth/k?consistent&raw`)).body, 'v');
+
+    // A server that cannot write its own registration within the hold time does not start: it
+    // exits 1 with Consul's text, the reason logged before it.
+    await assert.rejects(
+      startClusterAgent(t, {
+        name: 's1',
+        ip: '127.0.31.11',
+        server: true,
+        extra: ['-etcd-endpoints', etcd.url, ...auth('wrong')],
+        options: { timeoutMs: 30_000 },
+      }),
+      (err: Error) => {
+        assert.match(err.message, /agent exited with 1/);
+        assert.match(err.message, /etcd authentication as root failed/);
+        assert.match(err.message, /==> No cluster leader/);
+        return true;
+      },
+    );
   },
 );
