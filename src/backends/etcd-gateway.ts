@@ -232,3 +232,23 @@ export async function createEtcdGateway(options: EtcdGatewayOptions): Promise<Et
   });
   return new EtcdGateway(options, endpoints);
 }
+
+/** ndjsonLines splits a streamed answer (the gateway's watch and keepalive) into its lines. */
+export async function* ndjsonLines(
+  body: AsyncIterable<unknown> & { setEncoding(e: string): unknown },
+) {
+  body.setEncoding('utf8');
+  let buffered = '';
+  for await (const chunk of body) {
+    buffered += chunk as string;
+    let start = 0;
+    let newline: number;
+    while ((newline = buffered.indexOf('\n', start)) >= 0) {
+      const line = buffered.slice(start, newline).trim();
+      start = newline + 1;
+      if (line !== '') yield line;
+    }
+    buffered = buffered.slice(start);
+  }
+  if (buffered.trim() !== '') yield buffered.trim();
+}

@@ -13,7 +13,7 @@
  */
 import { abortError, ConfdError, ErrorCode, errorMessage } from '../errors.js';
 import { throwIfAborted } from './abort.js';
-import { createEtcdGateway } from './etcd-gateway.js';
+import { createEtcdGateway, ndjsonLines } from './etcd-gateway.js';
 import type { EtcdGateway, EtcdGatewayOptions } from './etcd-gateway.js';
 import type { Backend, WatchPrefixOptions } from './types.js';
 
@@ -159,19 +159,10 @@ class EtcdBackend implements Backend {
       },
     };
     const response = await this.#gateway.open('/v3/watch', body, signal, true);
-    let buffered = '';
-    response.body.setEncoding('utf8');
     try {
-      for await (const chunk of response.body) {
-        buffered += chunk as string;
-        let newline: number;
-        while ((newline = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, newline).trim();
-          buffered = buffered.slice(newline + 1);
-          if (line === '') continue;
-          const result = this.#watchResult(line, waitIndex, range, keys);
-          if (result !== undefined) return result;
-        }
+      for await (const line of ndjsonLines(response.body)) {
+        const result = this.#watchResult(line, waitIndex, range, keys);
+        if (result !== undefined) return result;
       }
     } catch (err) {
       if (signal.aborted) throw abortError(signal);

@@ -19,7 +19,7 @@ import { realClock } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CatalogStore } from '../store/catalog/catalog-store.js';
-import { serviceJson } from '../store/catalog/shapes.js';
+import { checkIdentityJson, serviceJson } from '../store/catalog/shapes.js';
 import type { CatalogCheck, CatalogNode, CatalogService } from '../store/catalog/types.js';
 
 /** ServerCall sends one request to a server's HTTP API (forwarded) and reads the answer. */
@@ -72,13 +72,7 @@ const serviceBody = (s: CatalogService) => serviceJson(s);
 function checkBody(c: CatalogCheck) {
   const d = c.definition;
   return {
-    Node: c.node,
-    CheckID: c.checkId,
-    Name: c.name,
-    Status: c.status,
-    Notes: c.notes,
-    Output: c.output,
-    ServiceID: c.serviceId,
+    ...checkIdentityJson(c),
     HTTP: d.http,
     TCP: d.tcp,
     TTL: d.ttl,

@@ -30,10 +30,10 @@ export function consensusPort(log: EtcdLog, self: string): ConsensusPort {
       await log.removeServer(found.name);
       return true;
     },
-    readable(consistency, signal) {
+    readable(consistency) {
       if (consistency === 'stale') return undefined;
-      if (consistency === 'consistent') return log.barrier(signal);
-      return log.inContact ? undefined : log.waitForContact(signal);
+      if (consistency === 'consistent') return (signal) => log.barrier(signal);
+      return log.inContact ? undefined : (signal) => log.waitForContact(signal);
     },
   };
 }

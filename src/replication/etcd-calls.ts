@@ -5,7 +5,7 @@
  */
 import { abortError, ConfdError, ErrorCode, errorMessage } from '../errors.js';
 import { etcdPrefixEnd } from '../backends/etcd.js';
-import type { EtcdGateway } from '../backends/etcd-gateway.js';
+import { ndjsonLines, type EtcdGateway } from '../backends/etcd-gateway.js';
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 
@@ -160,7 +160,7 @@ export class EtcdCalls {
   async leaseKeepAlive(id: string, signal?: AbortSignal): Promise<number> {
     const response = await this.#gateway.open('/v3/lease/keepalive', { ID: id }, signal, false);
     try {
-      for await (const line of lines(response.body)) {
+      for await (const line of ndjsonLines(response.body)) {
         const message = parseLine(line, 'lease keepalive') as { result?: { TTL?: string } };
         return num(message.result?.TTL);
       }
@@ -191,7 +191,7 @@ export class EtcdCalls {
       'grpc-metadata-hasleader': 'true',
     });
     try {
-      for await (const line of lines(response.body)) yield watchMessage(line);
+      for await (const line of ndjsonLines(response.body)) yield watchMessage(line);
     } catch (err) {
       if (signal.aborted) throw abortError(signal);
       if (err instanceof ConfdError) throw err;
@@ -207,24 +207,6 @@ export class EtcdCalls {
   close(): Promise<void> {
     return this.#gateway.close();
   }
-}
-
-/** lines splits a newline-delimited stream into its non-empty lines. */
-async function* lines(body: AsyncIterable<unknown> & { setEncoding(e: string): unknown }) {
-  body.setEncoding('utf8');
-  let buffered = '';
-  for await (const chunk of body) {
-    buffered += chunk as string;
-    let start = 0;
-    let newline: number;
-    while ((newline = buffered.indexOf('\n', start)) >= 0) {
-      const line = buffered.slice(start, newline).trim();
-      start = newline + 1;
-      if (line !== '') yield line;
-    }
-    buffered = buffered.slice(start);
-  }
-  if (buffered.trim() !== '') yield buffered.trim();
 }
 
 function parseLine(line: string, what: string): unknown {

@@ -67,8 +67,8 @@ export async function createStore(options: StoreOptions): Promise<StoreEngine> {
   if (typeof options.nodeName !== 'string' || options.nodeName === '') {
     throw new ConfdError(ErrorCode.CONFIG_INVALID, 'nodeName: must be a non-empty string');
   }
-  const state = new StateMachine();
   if (options.replicatedLog !== undefined) return openReplicated(options, options.replicatedLog);
+  const state = new StateMachine();
   if (options.dev === true) return new EngineStore(options, state, undefined);
   if (options.dataDir === undefined || options.dataDir === '') {
     throw new ConfdError(ErrorCode.CONFIG_INVALID, 'dataDir: required unless dev is set');

@@ -32,6 +32,23 @@ interface Group {
   restart(i: number): Promise<ClusterAgent>;
 }
 
+/** agentConfig writes the servers' config file: a 2 s leader lease, plus `config`. */
+async function agentConfig(t: TestContext, config: Record<string, unknown> = {}): Promise<string> {
+  const file = join(await tempDir(t, 'confd-repl-'), 'agent.json');
+  await writeFile(file, JSON.stringify({ etcd_lease_ttl: '2s', ...config }));
+  return file;
+}
+
+/** serverSpec is server s<i> on 127.0.31.(10+i), its log in etcd at `endpoints`, with `more` flags. */
+function serverSpec(i: number, endpoints: string, ...more: string[]) {
+  return {
+    name: `s${i}`,
+    ip: `127.0.31.${10 + i}`,
+    server: true,
+    extra: ['-etcd-endpoints', endpoints, ...more],
+  };
+}
+
 /**
  * startGroup starts etcd and three servers s0..s2 on 127.0.31.(10+i) with a 2 s leader lease;
  * `config` adds agent config keys. `restart(i)` starts server i again on its data dir, or a new
@@ -43,15 +60,10 @@ async function startGroup(
   etcdArgs: readonly string[] = [],
 ): Promise<Group> {
   const etcd = await startEtcdCluster(t, 3, etcdArgs);
-  const dir = await tempDir(t, 'confd-repl-');
-  const configFile = join(dir, 'agent.json');
-  await writeFile(configFile, JSON.stringify({ etcd_lease_ttl: '2s', ...config }));
+  const configFile = await agentConfig(t, config);
   const specOf = (i: number, dataDir?: string) => ({
-    name: `s${i}`,
-    ip: `127.0.31.${10 + i}`,
-    server: true,
+    ...serverSpec(i, etcd.endpoints, '-config-file', configFile),
     ...(dataDir ? { dataDir } : {}),
-    extra: ['-etcd-endpoints', etcd.endpoints, '-config-file', configFile],
   });
   const servers = await Promise.all([0, 1, 2].map((i) => startClusterAgent(t, specOf(i))));
   return {
@@ -565,19 +577,13 @@ test(
   { skip },
   async (t) => {
     const etcd = await startEtcdCluster(t);
-    const dir = await tempDir(t, 'confd-repl-');
-    const configFile = join(dir, 'agent.json');
-    await writeFile(configFile, JSON.stringify({ etcd_lease_ttl: '2s' }));
+    const configFile = await agentConfig(t);
     // s0 reaches etcd only through proxies that the test can cut.
     const proxies = await Promise.all(
       etcd.members.map((m) => startTcpProxy(t, m.url.replace('http://', ''))),
     );
-    const spec = (i: number, endpoints: string) => ({
-      name: `s${i}`,
-      ip: `127.0.31.${10 + i}`,
-      server: true,
-      extra: ['-etcd-endpoints', endpoints, '-config-file', configFile],
-    });
+    const spec = (i: number, endpoints: string) =>
+      serverSpec(i, endpoints, '-config-file', configFile);
     const s0 = await startClusterAgent(
       t,
       spec(0, proxies.map((p) => `http://${p.address}`).join(',')),
@@ -675,15 +681,11 @@ test(
   { skip },
   async (t) => {
     const etcd = await startEtcdCluster(t);
-    const dir = await tempDir(t, 'confd-repl-');
-    const configFile = join(dir, 'agent.json');
-    await writeFile(configFile, JSON.stringify({ etcd_lease_ttl: '2s' }));
-    const s0 = await startClusterAgent(t, {
-      name: 's0',
-      ip: '127.0.31.10',
-      server: true,
-      extra: ['-etcd-endpoints', etcd.endpoints, '-config-file', configFile],
-    });
+    const configFile = await agentConfig(t);
+    const s0 = await startClusterAgent(
+      t,
+      serverSpec(0, etcd.endpoints, '-config-file', configFile),
+    );
     // 3,000 log entries, each setting one key, put straight into etcd as a writer would.
     const logKey = Buffer.from('/confd/dc1/log').toString('base64');
     await Promise.all(
@@ -700,12 +702,10 @@ test(
     const proxy = await startTcpProxy(t, etcd.members[0].url.replace('http://', ''), {
       resetOnceAfterBytes: 64 * 1024,
     });
-    const s1 = await startClusterAgent(t, {
-      name: 's1',
-      ip: '127.0.31.11',
-      server: true,
-      extra: ['-etcd-endpoints', `http://${proxy.address}`, '-config-file', configFile],
-    });
+    const s1 = await startClusterAgent(
+      t,
+      serverSpec(1, `http://${proxy.address}`, '-config-file', configFile),
+    );
     const keys = async (s: { url: string }) =>
       (await getJson(`${s.url}/v1/kv/bulk/?keys&consistent`)).body as string[];
     const want = await keys(s0);
@@ -724,12 +724,7 @@ test(
     await etcd.post('/v3/auth/user/grant', { user: 'root', role: 'root' });
     await etcd.post('/v3/auth/enable', {});
     const auth = (password: string) => ['-etcd-username', 'root', '-etcd-password', password];
-    const good = await startClusterAgent(t, {
-      name: 's0',
-      ip: '127.0.31.10',
-      server: true,
-      extra: ['-etcd-endpoints', etcd.url, ...auth('rootpw')],
-    });
+    const good = await startClusterAgent(t, serverSpec(0, etcd.url, ...auth('rootpw')));
     assert.equal((await put(good, 'auth/k', 'v')).status, 200);
     assert.equal((await getJson(`${good.url}/v1/kv/auth/k?consistent&raw`)).body, 'v');
 
@@ -737,10 +732,7 @@ test(
     // exits 1 with Consul's text, the reason logged before it.
     await assert.rejects(
       startClusterAgent(t, {
-        name: 's1',
-        ip: '127.0.31.11',
-        server: true,
-        extra: ['-etcd-endpoints', etcd.url, ...auth('wrong')],
+        ...serverSpec(1, etcd.url, ...auth('wrong')),
         options: { timeoutMs: 30_000 },
       }),
       (err: Error) => {

@@ -103,9 +103,8 @@ export function definitionJson(d: CheckDefinition) {
   };
 }
 
-/** checkJson renders a check; ServiceName/ServiceTags come from the instance it belongs to. */
-export function checkJson(c: CatalogCheck, state: CatalogState) {
-  const service = c.serviceId === '' ? undefined : state.serviceOf(c.node, c.serviceId);
+/** checkIdentityJson is the leading fields of a check in Consul's JSON, up to its ServiceID. */
+export function checkIdentityJson(c: CatalogCheck) {
   return {
     Node: c.node,
     CheckID: c.checkId,
@@ -114,6 +113,14 @@ export function checkJson(c: CatalogCheck, state: CatalogState) {
     Notes: c.notes,
     Output: c.output,
     ServiceID: c.serviceId,
+  };
+}
+
+/** checkJson renders a check; ServiceName/ServiceTags come from the instance it belongs to. */
+export function checkJson(c: CatalogCheck, state: CatalogState) {
+  const service = c.serviceId === '' ? undefined : state.serviceOf(c.node, c.serviceId);
+  return {
+    ...checkIdentityJson(c),
     ServiceName: service?.service ?? '',
     ServiceTags: service ? [...service.tags] : [],
     Type: c.type === 'maintenance' || c.type === 'serf' ? '' : c.type,

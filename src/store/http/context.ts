@@ -52,11 +52,11 @@ export interface ConsensusPort {
   /** `DELETE /v1/operator/raft/peer`: forgets a server; false when none matches. */
   removePeer(match: { id?: string; address?: string }): Promise<boolean>;
   /**
-   * readable resolves once a read of this mode may be served (`stale` at once, the default while
-   * in contact with etcd and a leader, `consistent` after a linearizable barrier); rejects
-   * STORE_NO_LEADER (`No cluster leader`) after the hold time. Returns undefined when it may now.
+   * readable says whether a read of this mode may be served now (undefined: `stale` always, the
+   * default while in contact with etcd and a leader) or returns the wait for it (`consistent`: a
+   * linearizable barrier), which rejects STORE_NO_LEADER (`No cluster leader`) after the hold.
    */
-  readable(consistency: Consistency, signal: AbortSignal): Promise<void> | undefined;
+  readable(consistency: Consistency): ((signal: AbortSignal) => Promise<void>) | undefined;
 }
 
 /** RaftServer is one server as `/v1/operator/raft/configuration` lists it. */

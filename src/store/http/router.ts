@@ -90,11 +90,11 @@ function readGate(ctx: RequestContext, consensus: ConsensusPort): Promise<void> 
     : query.has('consistent')
       ? 'consistent'
       : 'leader';
+  const wait = consensus.readable(consistency);
+  if (wait === undefined) return undefined;
   const controller = new AbortController();
-  const waiting = consensus.readable(consistency, controller.signal);
-  if (waiting === undefined) return undefined;
   const unpark = ctx.park(controller);
-  return waiting.finally(unpark);
+  return wait(controller.signal).finally(unpark);
 }
 
 /** dispatch hands a request to its route (`hasQuery`: the URL had a `?`). */
