@@ -623,7 +623,11 @@ test(
       const line = out.split('\n').find((l) => what.test(l));
       return line === undefined ? Number.NaN : Date.parse(line.slice(0, 24));
     };
+    // Both lines reach this process through pipes, a little after /v1/status/leader changes.
     await waitFor(() => /cluster leadership lost/.test(s0.output()), { what: 's0 giving up' });
+    await waitFor(() => /cluster leadership acquired/.test(successor.output()), {
+      what: `${successor.name} taking over`,
+    });
     const lost = stamp(s0.output(), /cluster leadership lost/);
     const acquired = stamp(successor.output(), /cluster leadership acquired/);
     assert.ok(lost < acquired, `s0 lost at ${lost}, ${successor.name} acquired at ${acquired}`);
